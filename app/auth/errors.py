@@ -1,0 +1,29 @@
+from app.errors import DomainError, Unauthorized
+
+
+class InvalidCredentials(Unauthorized):
+    code, title = "invalid_credentials", "Invalid credentials"
+    keep_changes = True  # the failure is counted for throttling
+
+    def __init__(self) -> None:
+        super().__init__("E-mail or password is incorrect")
+
+
+class InvalidRefreshToken(Unauthorized):
+    code, title = "invalid_refresh_token", "Invalid refresh token"
+    keep_changes = True  # reuse of a spent token revokes its whole chain
+
+    def __init__(self, detail: str = "The refresh token is invalid, expired or revoked") -> None:
+        super().__init__(detail)
+
+
+class InvalidScope(DomainError):
+    status, code, title = 400, "invalid_scope", "Invalid scope"
+
+
+class TooManyAttempts(DomainError):
+    status, code, title = 429, "too_many_attempts", "Too many attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed logins; retry in {retry_after} s")
+        self.headers = {"Retry-After": str(retry_after)}

@@ -1,0 +1,56 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.auth import service
+from app.auth.deps import SettingsDep
+from app.auth.models import RefreshRequest, TokenPair
+from app.core.clock import ClockDep
+from app.db import WriteSession
+from app.errors import problem_responses
+
+router = APIRouter(prefix="/v1/auth", tags=["auth"])
+
+
+@router.post(
+    "/token",
+    operation_id="auth-token",
+    responses=problem_responses(400, 401, 422, 429),
+)
+def issue_token(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: WriteSession,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> TokenPair:
+    """Log in with e-mail and password (OAuth2 password flow); `scope` may narrow the token."""
+    return service.login(
+        session,
+        settings,
+        email=form.username,
+        password=form.password,
+        scopes=form.scopes,
+        address=request.client.host if request.client else None,
+        now=clock.now(),
+    )
+
+
+@router.post("/refresh", operation_id="auth-refresh", responses=problem_responses(401, 422))
+def refresh_token(
+    body: RefreshRequest, session: WriteSession, settings: SettingsDep, clock: ClockDep
+) -> TokenPair:
+    """Exchange a refresh token for a new pair; the old one stops working."""
+    return service.refresh(session, settings, refresh_token=body.refresh_token, now=clock.now())
+
+
+@router.post(
+    "/logout",
+    operation_id="auth-logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(422),
+)
+def logout(body: RefreshRequest, session: WriteSession, clock: ClockDep) -> None:
+    """Revoke the refresh token and its whole rotation chain."""
+    service.logout(session, refresh_token=body.refresh_token, now=clock.now())

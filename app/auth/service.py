@@ -1,0 +1,183 @@
+import math
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, literal, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from app.auth.errors import InvalidCredentials, InvalidRefreshToken, InvalidScope, TooManyAttempts
+from app.auth.models import LoginThrottle, RefreshToken, TokenPair
+from app.config import Settings
+from app.core import security
+from app.db import UTCDateTime
+from app.firms.models import User
+from app.firms.scopes import ROLE_SCOPES, SCOPES
+
+_throttle = LoginThrottle.__table__  # type: ignore[attr-defined]
+
+
+def _throttle_keys(settings: Settings, email: str, address: str | None) -> dict[str, int]:
+    return {
+        f"account:{email.lower()}": settings.login_max_failures_per_account,
+        f"address:{address or 'unknown'}": settings.login_max_failures_per_address,
+    }
+
+
+def _check_throttle(
+    session: Session, settings: Settings, limits: dict[str, int], now: datetime
+) -> None:
+    window = timedelta(seconds=settings.login_failure_window_seconds)
+    rows = session.exec(select(LoginThrottle).where(col(LoginThrottle.key).in_(list(limits))))
+    waits = [
+        row.window_started_at + window - now
+        for row in rows
+        if row.failures >= limits[row.key] and now < row.window_started_at + window
+    ]
+    if waits:
+        raise TooManyAttempts(max(1, math.ceil(max(waits).total_seconds())))
+
+
+def _record_failure(session: Session, settings: Settings, keys: list[str], now: datetime) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    expired = _throttle.c.window_started_at <= now - timedelta(
+        seconds=settings.login_failure_window_seconds
+    )
+    for key in keys:
+        # One atomic upsert, so concurrent failures all count; an expired window starts over.
+        stmt = insert(_throttle).values(key=key, failures=1, window_started_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_throttle.c.key],
+            set_={
+                "failures": case((expired, 1), else_=_throttle.c.failures + 1),
+                "window_started_at": case(
+                    (expired, literal(now, UTCDateTime())), else_=_throttle.c.window_started_at
+                ),
+            },
+        )
+        session.execute(stmt)
+
+
+def _granted_scopes(role: str, requested: list[str]) -> list[str]:
+    allowed = ROLE_SCOPES[role]
+    if not requested:
+        return sorted(allowed)
+    unknown = sorted(set(requested) - set(SCOPES))
+    if unknown:
+        raise InvalidScope(f"unknown scope(s): {' '.join(unknown)}")
+    refused = sorted(set(requested) - allowed)
+    if refused:
+        raise InvalidScope(f"scope(s) not granted to role {role}: {' '.join(refused)}")
+    return sorted(set(requested))
+
+
+def _issue(
+    session: Session,
+    settings: Settings,
+    user: User,
+    scopes: list[str],
+    now: datetime,
+    family_id: uuid.UUID,
+) -> TokenPair:
+    access, _ = security.issue_access_token(
+        settings,
+        user_id=user.id,
+        firm_account_id=user.firm_account_id,
+        role=user.role,
+        scopes=scopes,
+        now=now,
+    )
+    refresh = security.new_refresh_token()
+    session.add(
+        RefreshToken(
+            user_id=user.id,
+            family_id=family_id,
+            token_hash=security.token_digest(refresh),
+            scope=" ".join(scopes),
+            expires_at=now + timedelta(seconds=settings.refresh_token_ttl_seconds),
+        )
+    )
+    return TokenPair(
+        access_token=access,
+        expires_in=settings.access_token_ttl_seconds,
+        refresh_token=refresh,
+        scope=" ".join(scopes),
+    )
+
+
+def login(
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    scopes: list[str],
+    address: str | None,
+    now: datetime,
+) -> TokenPair:
+    limits = _throttle_keys(settings, email, address)
+    _check_throttle(session, settings, limits, now)
+    user = session.exec(select(User).where(User.email == email.lower())).first()
+    # Always one Argon2 verification, so unknown e-mails and wrong passwords take the same time.
+    password_ok = security.verify_password(password, user.password_hash if user else None)
+    if user is None or not password_ok or not user.active:
+        _record_failure(session, settings, list(limits), now)
+        raise InvalidCredentials()
+    session.exec(
+        update(LoginThrottle)
+        .where(col(LoginThrottle.key) == f"account:{email.lower()}")
+        .values(failures=0)
+    )
+    return _issue(session, settings, user, _granted_scopes(user.role, scopes), now, uuid.uuid4())
+
+
+def _revoke_family(session: Session, family_id: uuid.UUID, now: datetime) -> None:
+    session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def refresh(
+    session: Session, settings: Settings, *, refresh_token: str, now: datetime
+) -> TokenPair:
+    digest = security.token_digest(refresh_token)
+    row = session.exec(select(RefreshToken).where(RefreshToken.token_hash == digest)).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        raise InvalidRefreshToken()
+    # Spend the token with a guarded update: of two concurrent refreshes only one wins.
+    spent = session.exec(
+        update(RefreshToken)
+        .where(
+            col(RefreshToken.id) == row.id,
+            col(RefreshToken.used_at).is_(None),
+            col(RefreshToken.revoked_at).is_(None),
+        )
+        .values(used_at=now)
+    )
+    if spent.rowcount != 1:
+        # A spent token came back: someone holds a copy. Revoke the whole chain.
+        _revoke_family(session, row.family_id, now)
+        raise InvalidRefreshToken("The refresh token was already used; its chain is revoked")
+    user = session.exec(select(User).where(User.id == row.user_id)).first()
+    if user is None or not user.active:
+        raise InvalidRefreshToken()
+    scopes = sorted(set(row.scope.split()) & ROLE_SCOPES[user.role])
+    return _issue(session, settings, user, scopes, now, row.family_id)
+
+
+def logout(session: Session, *, refresh_token: str, now: datetime) -> None:
+    digest = security.token_digest(refresh_token)
+    row = session.exec(select(RefreshToken).where(RefreshToken.token_hash == digest)).first()
+    if row is not None:
+        _revoke_family(session, row.family_id, now)
+
+
+def revoke_user_tokens(session: Session, *, user_id: uuid.UUID, now: datetime) -> None:
+    session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )

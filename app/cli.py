@@ -1,0 +1,103 @@
+"""Command line: `python -m app.cli {migrate,serve,create-firm,openapi}`."""
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def migrate() -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    command.upgrade(Config(str(ROOT / "alembic.ini")), "head")
+
+
+def serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    migrate()
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+
+
+def create_firm(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+    from sqlmodel import Session
+
+    from app.config import get_settings
+    from app.db import make_engine
+    from app.errors import DomainError
+    from app.firms import service
+    from app.firms.models import FirmCreate
+
+    password = os.environ.get("OWNER_PASSWORD") or getpass.getpass("Owner password: ")
+    try:
+        data = FirmCreate.model_validate(
+            {
+                "name": args.name,
+                "siret": args.siret,
+                "email": args.email,
+                "owner": {
+                    "email": args.owner_email,
+                    "full_name": args.owner_name,
+                    "password": password,
+                },
+            }
+        )
+    except ValidationError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    engine = make_engine(get_settings())
+    with Session(engine) as session:
+        try:
+            firm = service.create_firm(session, data=data)
+            session.commit()
+        except DomainError as exc:
+            print(f"error: {exc.code}: {exc.detail}", file=sys.stderr)
+            return 1
+        print(firm.id)
+    return 0
+
+
+def write_openapi(path: Path) -> None:
+    from app.main import create_app
+
+    spec = create_app().openapi()
+    path.write_text(json.dumps(spec, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.cli")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="upgrade the database schema to the latest migration")
+    p_serve = sub.add_parser("serve", help="migrate, then run the API with uvicorn")
+    p_serve.add_argument("--host", default="127.0.0.1")
+    p_serve.add_argument("--port", type=int, default=8000)
+    p_serve.add_argument("--workers", type=int, default=1)
+    p_firm = sub.add_parser(
+        "create-firm",
+        help="create a firm account and its owner (password: OWNER_PASSWORD or prompt)",
+    )
+    for name in ("name", "siret", "email", "owner-email", "owner-name"):
+        p_firm.add_argument(f"--{name}", required=True)
+    p_api = sub.add_parser("openapi", help="write the OpenAPI document")
+    p_api.add_argument("--output", type=Path, default=ROOT / "openapi.json")
+    args = parser.parse_args(argv)
+
+    if args.command == "migrate":
+        migrate()
+    elif args.command == "serve":
+        serve(args.host, args.port, args.workers)
+    elif args.command == "create-firm":
+        return create_firm(args)
+    elif args.command == "openapi":
+        write_openapi(args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

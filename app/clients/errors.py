@@ -1,0 +1,33 @@
+from app.errors import Conflict, InvalidInput
+
+
+class DuplicateSiren(Conflict):
+    code, title = "duplicate_siren", "Client already exists"
+
+    def __init__(self, siren: str) -> None:
+        super().__init__(f"This firm account already has a client with SIREN {siren}")
+
+
+class DuplicateSiret(Conflict):
+    code, title = "duplicate_siret", "Establishment already exists"
+
+    def __init__(self, siret: str) -> None:
+        super().__init__(f"This firm account already manages SIRET {siret} (R4)")
+
+
+class ClientHasEstablishments(Conflict):
+    code, title = "client_has_establishments", "Client has establishments"
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"A client with establishments cannot be {action}")
+
+
+class SirenMismatch(InvalidInput):
+    code, title = "siren_mismatch", "SIRET does not belong to the client"
+
+    def __init__(self, siret: str, siren: str) -> None:
+        super().__init__(
+            "siret",
+            f"SIRET {siret} does not start with the client's SIREN {siren} (R2)",
+            type="siren_mismatch",
+        )

@@ -1,0 +1,121 @@
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import StringConstraints
+from sqlalchemy import Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.core.identifiers import Siren, Siret
+from app.core.models import Email, InputModel, Name, created_at_field, id_field
+from app.db import UTCDateTime
+
+PostalCode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+# --- clients (companies) -------------------------------------------------------------------
+
+
+class Client(SQLModel, table=True):
+    __tablename__ = "client"
+    __table_args__ = (UniqueConstraint("firm_account_id", "siren"),)
+
+    id: uuid.UUID = id_field()
+    firm_account_id: uuid.UUID = Field(foreign_key="firm_account.id", index=True)
+    siren: str = Field(max_length=9)
+    legal_name: str = Field(max_length=200)
+    headcount: int
+    contact_email: str | None = Field(default=None, max_length=320)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class ClientCreate(InputModel):
+    siren: Siren
+    legal_name: Name
+    headcount: int = Field(ge=0, le=1_000_000, description="Employees of the company (R15)")
+    contact_email: Email | None = None
+
+
+class ClientUpdate(InputModel):
+    siren: Siren | None = Field(
+        default=None, description="Only while the client has no establishment"
+    )
+    legal_name: Name | None = None
+    headcount: int | None = Field(default=None, ge=0, le=1_000_000)
+    contact_email: Email | None = None
+
+
+class ClientPublic(SQLModel):
+    id: uuid.UUID
+    siren: str
+    legal_name: str
+    headcount: int
+    contact_email: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- establishments ------------------------------------------------------------------------
+
+
+class EstablishmentStatus(StrEnum):
+    active = "active"
+    archived = "archived"
+
+
+class Establishment(SQLModel, table=True):
+    __tablename__ = "establishment"
+    __table_args__ = (
+        UniqueConstraint("firm_account_id", "siret"),
+        Index("ix_establishment_firm_account_id_id", "firm_account_id", "id"),
+    )
+
+    id: uuid.UUID = id_field()
+    firm_account_id: uuid.UUID = Field(foreign_key="firm_account.id")
+    client_id: uuid.UUID = Field(foreign_key="client.id", index=True)
+    siret: str = Field(max_length=14)
+    siren: str = Field(max_length=9)
+    name: str = Field(max_length=200)
+    address: str = Field(max_length=300)
+    postal_code: str = Field(max_length=5)
+    city: str = Field(max_length=200)
+    status: EstablishmentStatus = Field(default=EstablishmentStatus.active, sa_type=String(16))
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class EstablishmentCreate(InputModel):
+    client_id: uuid.UUID
+    siret: Siret
+    name: Name
+    address: Text
+    postal_code: PostalCode
+    city: Name
+
+
+class EstablishmentUpdate(InputModel):
+    """The SIRET and the client are fixed at creation."""
+
+    name: Name | None = None
+    address: Text | None = None
+    postal_code: PostalCode | None = None
+    city: Name | None = None
+
+
+class EstablishmentPublic(SQLModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    siret: str
+    siren: str
+    name: str
+    address: str
+    postal_code: str
+    city: str
+    status: EstablishmentStatus
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,217 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from app.auth.deps import Principal, Scoped
+from app.clients import service
+from app.clients.models import (
+    Client,
+    ClientCreate,
+    ClientPublic,
+    ClientUpdate,
+    Establishment,
+    EstablishmentCreate,
+    EstablishmentPublic,
+    EstablishmentStatus,
+    EstablishmentUpdate,
+)
+from app.core.clock import ClockDep
+from app.core.identifiers import Siren
+from app.core.pagination import Page, PageParams, page_params
+from app.db import ReadSession, WriteSession
+from app.errors import problem_responses
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+AUTH = (401, 403)
+ClientsRead = Annotated[Principal, Scoped("clients:read")]
+ClientsWrite = Annotated[Principal, Scoped("clients:write")]
+EstablishmentsRead = Annotated[Principal, Scoped("establishments:read")]
+EstablishmentsWrite = Annotated[Principal, Scoped("establishments:write")]
+
+clients = APIRouter(prefix="/v1/clients", tags=["clients"])
+
+
+@clients.post(
+    "",
+    operation_id="clients-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClientPublic,
+    responses=problem_responses(*AUTH, 409, 422),
+)
+def create_client(body: ClientCreate, session: WriteSession, principal: ClientsWrite) -> Client:
+    """Register a client company (SIREN unique within the firm account)."""
+    return service.create_client(session, principal, data=body)
+
+
+@clients.get(
+    "",
+    operation_id="clients-list",
+    response_model=Page[ClientPublic],
+    responses=problem_responses(*AUTH, 422),
+)
+async def list_clients(
+    session: ReadSession,
+    principal: ClientsRead,
+    page: PageDep,
+    siren: Annotated[Siren | None, Query(description="Exact SIREN")] = None,
+) -> Page[ClientPublic]:
+    """The firm's client companies, oldest first."""
+    rows, cursor = service.list_clients(session, principal, page=page, siren=siren)
+    return Page(items=[ClientPublic.model_validate(c) for c in rows], next_cursor=cursor)
+
+
+@clients.get(
+    "/{client_id}",
+    operation_id="clients-get",
+    response_model=ClientPublic,
+    responses=problem_responses(*AUTH, 404),
+)
+async def get_client(client_id: uuid.UUID, session: ReadSession, principal: ClientsRead) -> Client:
+    """One client company."""
+    return service.get_client(session, principal, client_id)
+
+
+@clients.patch(
+    "/{client_id}",
+    operation_id="clients-update",
+    response_model=ClientPublic,
+    responses=problem_responses(*AUTH, 404, 409, 422),
+)
+def update_client(
+    client_id: uuid.UUID,
+    body: ClientUpdate,
+    session: WriteSession,
+    principal: ClientsWrite,
+    clock: ClockDep,
+) -> Client:
+    """Change a client company; its SIREN only while it has no establishment."""
+    return service.update_client(
+        session, principal, client_id=client_id, data=body, now=clock.now()
+    )
+
+
+@clients.delete(
+    "/{client_id}",
+    operation_id="clients-delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(*AUTH, 404, 409),
+)
+def delete_client(client_id: uuid.UUID, session: WriteSession, principal: ClientsWrite) -> None:
+    """Delete a client company that has no establishment."""
+    service.delete_client(session, principal, client_id=client_id)
+
+
+establishments = APIRouter(prefix="/v1/establishments", tags=["establishments"])
+
+
+@establishments.post(
+    "",
+    operation_id="establishments-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EstablishmentPublic,
+    responses=problem_responses(*AUTH, 404, 409, 422),
+)
+def create_establishment(
+    body: EstablishmentCreate, session: WriteSession, principal: EstablishmentsWrite
+) -> Establishment:
+    """Register an establishment (SIRET) of a client; takes one of the 200 active slots (R3)."""
+    return service.create_establishment(session, principal, data=body)
+
+
+@establishments.get(
+    "",
+    operation_id="establishments-list",
+    response_model=Page[EstablishmentPublic],
+    responses=problem_responses(*AUTH, 422),
+)
+async def list_establishments(
+    session: ReadSession,
+    principal: EstablishmentsRead,
+    page: PageDep,
+    client_id: uuid.UUID | None = None,
+    status: EstablishmentStatus | None = None,
+    siret_prefix: Annotated[str | None, Query(pattern=r"^\d{1,14}$")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Name contains")
+    ] = None,
+) -> Page[EstablishmentPublic]:
+    """The firm's establishments, oldest first, filtered by client, status, SIRET prefix, name."""
+    rows, cursor = service.list_establishments(
+        session,
+        principal,
+        page=page,
+        client_id=client_id,
+        status=status,
+        siret_prefix=siret_prefix,
+        q=q,
+    )
+    return Page(items=[EstablishmentPublic.model_validate(e) for e in rows], next_cursor=cursor)
+
+
+@establishments.get(
+    "/{establishment_id}",
+    operation_id="establishments-get",
+    response_model=EstablishmentPublic,
+    responses=problem_responses(*AUTH, 404),
+)
+async def get_establishment(
+    establishment_id: uuid.UUID, session: ReadSession, principal: EstablishmentsRead
+) -> Establishment:
+    """One establishment."""
+    return service.get_establishment(session, principal, establishment_id)
+
+
+@establishments.patch(
+    "/{establishment_id}",
+    operation_id="establishments-update",
+    response_model=EstablishmentPublic,
+    responses=problem_responses(*AUTH, 404, 422),
+)
+def update_establishment(
+    establishment_id: uuid.UUID,
+    body: EstablishmentUpdate,
+    session: WriteSession,
+    principal: EstablishmentsWrite,
+    clock: ClockDep,
+) -> Establishment:
+    """Change an establishment's name or address (its SIRET is fixed)."""
+    return service.update_establishment(
+        session, principal, establishment_id=establishment_id, data=body, now=clock.now()
+    )
+
+
+@establishments.post(
+    "/{establishment_id}/archive",
+    operation_id="establishments-archive",
+    response_model=EstablishmentPublic,
+    responses=problem_responses(*AUTH, 404, 409),
+)
+def archive_establishment(
+    establishment_id: uuid.UUID,
+    session: WriteSession,
+    principal: EstablishmentsWrite,
+    clock: ClockDep,
+) -> Establishment:
+    """Archive an establishment, freeing its slot (R3)."""
+    return service.archive_establishment(
+        session, principal, establishment_id=establishment_id, now=clock.now()
+    )
+
+
+@establishments.post(
+    "/{establishment_id}/restore",
+    operation_id="establishments-restore",
+    response_model=EstablishmentPublic,
+    responses=problem_responses(*AUTH, 404, 409),
+)
+def restore_establishment(
+    establishment_id: uuid.UUID,
+    session: WriteSession,
+    principal: EstablishmentsWrite,
+    clock: ClockDep,
+) -> Establishment:
+    """Make an archived establishment active again; needs a free slot (R3)."""
+    return service.restore_establishment(
+        session, principal, establishment_id=establishment_id, now=clock.now()
+    )

@@ -1,0 +1,210 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.clients.errors import (
+    ClientHasEstablishments,
+    DuplicateSiren,
+    DuplicateSiret,
+    SirenMismatch,
+)
+from app.clients.models import (
+    Client,
+    ClientCreate,
+    ClientUpdate,
+    Establishment,
+    EstablishmentCreate,
+    EstablishmentStatus,
+    EstablishmentUpdate,
+)
+from app.core.integrity import flush_or_raise
+from app.core.pagination import PageParams, paginate
+from app.core.tenancy import TenantPrincipal, get_scoped, scoped
+from app.firms import service as firms
+
+# --- clients -------------------------------------------------------------------------------
+
+
+def get_client(session: Session, principal: TenantPrincipal, client_id: uuid.UUID) -> Client:
+    return get_scoped(session, Client, client_id, principal, label="Client")
+
+
+def list_clients(
+    session: Session, principal: TenantPrincipal, *, page: PageParams, siren: str | None = None
+) -> tuple[list[Client], str | None]:
+    stmt = scoped(Client, principal)
+    if siren:
+        stmt = stmt.where(Client.siren == siren)
+    rows, cursor = paginate(session, stmt, Client.id, page)  # type: ignore[arg-type]
+    return list(rows), cursor
+
+
+def _siren_taken(session: Session, principal: TenantPrincipal, siren: str) -> bool:
+    stmt = select(Client.id).where(
+        Client.firm_account_id == principal.firm_account_id, Client.siren == siren
+    )
+    return session.exec(stmt).first() is not None
+
+
+def create_client(session: Session, principal: TenantPrincipal, *, data: ClientCreate) -> Client:
+    if _siren_taken(session, principal, data.siren):
+        raise DuplicateSiren(data.siren)
+    client = Client.model_validate(data, update={"firm_account_id": principal.firm_account_id})
+    session.add(client)
+    flush_or_raise(session, {"uq_client_firm_account_id_siren": lambda: DuplicateSiren(data.siren)})
+    return client
+
+
+def _has_establishments(session: Session, client: Client) -> bool:
+    stmt = select(Establishment.id).where(Establishment.client_id == client.id).limit(1)
+    return session.exec(stmt).first() is not None
+
+
+def update_client(
+    session: Session,
+    principal: TenantPrincipal,
+    *,
+    client_id: uuid.UUID,
+    data: ClientUpdate,
+    now: datetime,
+) -> Client:
+    client = get_scoped(session, Client, client_id, principal, label="Client", for_update=True)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    new_siren = changes.get("siren")
+    if new_siren and new_siren != client.siren:
+        # R2: the establishments' SIRETs begin with the client's SIREN.
+        if _has_establishments(session, client):
+            raise ClientHasEstablishments("given another SIREN")
+        if _siren_taken(session, principal, new_siren):
+            raise DuplicateSiren(new_siren)
+    client.sqlmodel_update(changes, update={"updated_at": now})
+    session.add(client)
+    flush_or_raise(
+        session, {"uq_client_firm_account_id_siren": lambda: DuplicateSiren(str(new_siren))}
+    )
+    return client
+
+
+def delete_client(session: Session, principal: TenantPrincipal, *, client_id: uuid.UUID) -> None:
+    client = get_scoped(session, Client, client_id, principal, label="Client", for_update=True)
+    if _has_establishments(session, client):
+        raise ClientHasEstablishments("deleted")
+    session.delete(client)
+    session.flush()
+
+
+# --- establishments ------------------------------------------------------------------------
+
+
+def get_establishment(
+    session: Session, principal: TenantPrincipal, establishment_id: uuid.UUID
+) -> Establishment:
+    return get_scoped(session, Establishment, establishment_id, principal, label="Establishment")
+
+
+def list_establishments(
+    session: Session,
+    principal: TenantPrincipal,
+    *,
+    page: PageParams,
+    client_id: uuid.UUID | None = None,
+    status: EstablishmentStatus | None = None,
+    siret_prefix: str | None = None,
+    q: str | None = None,
+) -> tuple[list[Establishment], str | None]:
+    stmt = scoped(Establishment, principal)
+    if client_id is not None:
+        stmt = stmt.where(Establishment.client_id == client_id)
+    if status is not None:
+        stmt = stmt.where(Establishment.status == status)
+    if siret_prefix:
+        stmt = stmt.where(col(Establishment.siret).startswith(siret_prefix, autoescape=True))
+    if q:
+        stmt = stmt.where(func.lower(Establishment.name).contains(q.lower(), autoescape=True))
+    rows, cursor = paginate(session, stmt, Establishment.id, page)  # type: ignore[arg-type]
+    return list(rows), cursor
+
+
+def create_establishment(
+    session: Session, principal: TenantPrincipal, *, data: EstablishmentCreate
+) -> Establishment:
+    client = get_client(session, principal, data.client_id)
+    if not data.siret.startswith(client.siren):
+        raise SirenMismatch(data.siret, client.siren)
+    taken = select(Establishment.id).where(
+        Establishment.firm_account_id == principal.firm_account_id,
+        Establishment.siret == data.siret,
+    )
+    if session.exec(taken).first() is not None:
+        raise DuplicateSiret(data.siret)
+    firms.take_establishment_slot(session, firm_account_id=principal.firm_account_id)
+    establishment = Establishment.model_validate(
+        data,
+        update={
+            "firm_account_id": principal.firm_account_id,
+            "siren": client.siren,
+            "status": EstablishmentStatus.active,
+        },
+    )
+    session.add(establishment)
+    flush_or_raise(
+        session,
+        {"uq_establishment_firm_account_id_siret": lambda: DuplicateSiret(data.siret)},
+    )
+    return establishment
+
+
+def update_establishment(
+    session: Session,
+    principal: TenantPrincipal,
+    *,
+    establishment_id: uuid.UUID,
+    data: EstablishmentUpdate,
+    now: datetime,
+) -> Establishment:
+    establishment = get_scoped(
+        session, Establishment, establishment_id, principal, label="Establishment", for_update=True
+    )
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    establishment.sqlmodel_update(changes, update={"updated_at": now})
+    session.add(establishment)
+    session.flush()
+    return establishment
+
+
+def archive_establishment(
+    session: Session, principal: TenantPrincipal, *, establishment_id: uuid.UUID, now: datetime
+) -> Establishment:
+    establishment = get_scoped(
+        session, Establishment, establishment_id, principal, label="Establishment", for_update=True
+    )
+    if establishment.status == EstablishmentStatus.archived:
+        return establishment
+    # R3 also forbids archiving with an undecided DAP or an unpaid DI: checked here once the
+    # authorization and claim domains exist.
+    firms.release_establishment_slot(session, firm_account_id=principal.firm_account_id)
+    establishment.sqlmodel_update(
+        {"status": EstablishmentStatus.archived, "archived_at": now, "updated_at": now}
+    )
+    session.add(establishment)
+    session.flush()
+    return establishment
+
+
+def restore_establishment(
+    session: Session, principal: TenantPrincipal, *, establishment_id: uuid.UUID, now: datetime
+) -> Establishment:
+    establishment = get_scoped(
+        session, Establishment, establishment_id, principal, label="Establishment", for_update=True
+    )
+    if establishment.status == EstablishmentStatus.active:
+        return establishment
+    firms.take_establishment_slot(session, firm_account_id=principal.firm_account_id)
+    establishment.sqlmodel_update(
+        {"status": EstablishmentStatus.active, "archived_at": None, "updated_at": now}
+    )
+    session.add(establishment)
+    session.flush()
+    return establishment

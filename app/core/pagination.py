@@ -1,0 +1,66 @@
+"""Keyset pagination on time-ordered UUID primary keys."""
+
+import base64
+import binascii
+import uuid
+from collections.abc import Sequence
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select
+from sqlmodel import Session
+
+from app.errors import FieldError, InvalidInput
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+class PageParams(BaseModel):
+    limit: int
+    cursor: uuid.UUID | None
+
+
+def _decode_cursor(cursor: str | None) -> uuid.UUID | None:
+    if cursor is None:
+        return None
+    try:
+        return uuid.UUID(bytes=base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput(
+            "cursor", "not a cursor returned by this list", location="query"
+        ) from exc
+
+
+def encode_cursor(value: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(value.bytes).rstrip(b"=").decode()
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=_decode_cursor(cursor))
+
+
+def paginate(
+    session: Session, stmt: Select[Any], key: ColumnElement[uuid.UUID], params: PageParams
+) -> tuple[Sequence[Any], str | None]:
+    if params.cursor is not None:
+        stmt = stmt.where(key > params.cursor)
+    rows = session.exec(stmt.order_by(key).limit(params.limit + 1)).all()  # type: ignore[call-overload]
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        last = rows[-1]
+        return rows, encode_cursor(last.id)
+    return rows, None
+
+
+__all__ = ["FieldError", "Page", "PageParams", "encode_cursor", "page_params", "paginate"]

@@ -1,0 +1,106 @@
+"""The only module that touches JWTs (python-jose) and password hashes (pwdlib)."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from jose import JWTError, jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from app.config import Settings
+
+ALGORITHMS = ["HS256"]
+REQUIRED_CLAIMS = ("sub", "fid", "role", "scope", "iat", "exp", "iss", "aud", "jti")
+
+_hasher = PasswordHash((Argon2Hasher(),))
+# Verified against when the e-mail is unknown, so both failures take about the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    if password_hash is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return False
+    return _hasher.verify(password, password_hash)
+
+
+class InvalidToken(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    firm_account_id: uuid.UUID
+    role: str
+    scopes: frozenset[str]
+    jti: str
+
+
+def issue_access_token(
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    firm_account_id: uuid.UUID,
+    role: str,
+    scopes: list[str],
+    now: datetime,
+) -> tuple[str, datetime]:
+    expires_at = now + timedelta(seconds=settings.access_token_ttl_seconds)
+    claims: dict[str, Any] = {
+        "sub": str(user_id),
+        "fid": str(firm_account_id),
+        "role": role,
+        "scope": " ".join(scopes),
+        "iat": int(now.timestamp()),
+        "exp": int(expires_at.timestamp()),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "jti": secrets.token_hex(16),
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHMS[0]), expires_at
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    options = {f"require_{c}": True for c in ("iat", "exp", "iss", "aud", "sub", "jti")}
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=ALGORITHMS,
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options=options,
+        )
+    except JWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    missing = [c for c in REQUIRED_CLAIMS if c not in claims]
+    if missing:
+        raise InvalidToken(f"missing claims: {', '.join(missing)}")
+    try:
+        return AccessClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            firm_account_id=uuid.UUID(claims["fid"]),
+            role=str(claims["role"]),
+            scopes=frozenset(str(claims["scope"]).split()),
+            jti=str(claims["jti"]),
+        )
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise InvalidToken("malformed claims") from exc
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """Refresh tokens are stored only as this digest (they are random, so no salt is needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()

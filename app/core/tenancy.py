@@ -1,0 +1,45 @@
+"""The one place that scopes tenant data to the caller's firm account (R4)."""
+
+import uuid
+from typing import Any, Protocol, TypeVar
+
+from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.errors import NotFound
+
+
+class HasTenant(Protocol):
+    id: Any
+    firm_account_id: Any
+
+
+class TenantPrincipal(Protocol):
+    @property
+    def firm_account_id(self) -> uuid.UUID: ...
+
+
+M = TypeVar("M", bound=HasTenant)
+
+
+def scoped(model: type[M], principal: TenantPrincipal) -> SelectOfScalar[M]:
+    return select(model).where(model.firm_account_id == principal.firm_account_id)
+
+
+def get_scoped(
+    session: Session,
+    model: type[M],
+    resource_id: uuid.UUID,
+    principal: TenantPrincipal,
+    *,
+    label: str,
+    for_update: bool = False,
+) -> M:
+    """Another firm's row answers exactly like a missing one."""
+    stmt = scoped(model, principal).where(model.id == resource_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = session.exec(stmt).first()
+    if row is None:
+        raise NotFound(label)
+    return row

@@ -1,0 +1,143 @@
+"""Engine, sessions and the transaction boundary.
+
+Two kinds of session, on purpose:
+
+* ``ReadSession`` (GET routes, ``async def``): queries run inline on the event loop. They are
+  short indexed reads that take no locks, and a thread-pool hand-off costs several times the
+  query itself.
+* ``WriteSession`` (all other routes, plain ``def``): the route and the commit run in the thread
+  pool, so a transaction that waits on a lock (a PostgreSQL row lock, SQLite's write lock) never
+  blocks the event loop, and a waiting request can never stall the one it waits for.
+
+Either way the commit happens once, in the dependency's teardown, which runs before the response
+is sent (``scope="function"``): a failed commit becomes an error response, never a lost 201.
+"""
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session, SQLModel, create_engine
+
+from app.config import Settings
+from app.errors import DomainError
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def make_engine(settings: Settings) -> Engine:
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_recycle=1800,
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy (not pysqlite) decide when transactions begin, so BEGIN IMMEDIATE works.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A write transaction takes SQLite's write lock up front: a deferred one that reads and
+        # then writes can fail at once with SQLITE_BUSY instead of waiting its turn.
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class SessionFactory:
+    """Makes the sessions of a request. Tests swap it for one bound to a rolled-back connection."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, *, write: bool) -> Session:
+        session = Session(self.engine, expire_on_commit=False)
+        if write:
+            session.connection(execution_options={"sqlite_immediate": True})
+        return session
+
+
+def _finish(session: Session, exc: BaseException | None) -> None:
+    if exc is None:
+        session.commit()
+    elif isinstance(exc, DomainError) and exc.keep_changes:
+        # e.g. a failed login must count even though the request fails
+        session.commit()
+    else:
+        session.rollback()
+
+
+async def _read_session(request: Request) -> AsyncIterator[Session]:
+    factory: Callable[..., Session] = request.app.state.session_factory
+    session = factory(write=False)
+    try:
+        yield session
+    except BaseException as exc:
+        session.rollback()
+        raise exc
+    finally:
+        session.close()
+
+
+def _write_session(request: Request) -> Iterator[Session]:
+    factory: Callable[..., Session] = request.app.state.session_factory
+    session = factory(write=True)
+    try:
+        yield session
+    except BaseException as exc:
+        _finish(session, exc)
+        raise
+    else:
+        _finish(session, None)
+    finally:
+        session.close()
+
+
+ReadSession = Annotated[Session, Depends(_read_session, scope="function")]
+WriteSession = Annotated[Session, Depends(_write_session, scope="function")]

@@ -1,0 +1,102 @@
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, String
+from sqlmodel import Field, SQLModel
+
+from app.core.identifiers import Siret
+from app.core.models import Email, InputModel, Name, Password, created_at_field, id_field
+from app.firms.rules import ESTABLISHMENT_LIMIT
+
+
+class Role(StrEnum):
+    owner = "owner"
+    admin = "admin"
+    member = "member"
+
+
+class FirmAccount(SQLModel, table=True):
+    __tablename__ = "firm_account"
+    __table_args__ = (
+        # R3 backstop: the guarded update is the mechanism, this makes a bug fail loudly.
+        CheckConstraint(
+            f"establishments_active >= 0 AND establishments_active <= {ESTABLISHMENT_LIMIT}",
+            name="establishments_active_range",
+        ),
+    )
+
+    id: uuid.UUID = id_field()
+    name: str = Field(max_length=200)
+    siret: str = Field(max_length=14)
+    email: str = Field(max_length=320, unique=True)
+    establishments_active: int = Field(default=0)
+    created_at: datetime = created_at_field()
+
+
+class FirmPublic(SQLModel):
+    id: uuid.UUID
+    name: str
+    siret: str
+    email: str
+    establishments_active: int
+    establishments_limit: int = ESTABLISHMENT_LIMIT
+    created_at: datetime
+
+
+class FirmUpdate(InputModel):
+    name: Name | None = None
+    email: Email | None = None
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: uuid.UUID = id_field()
+    firm_account_id: uuid.UUID = Field(foreign_key="firm_account.id", index=True)
+    email: str = Field(max_length=320, unique=True)
+    full_name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=255)
+    role: Role = Field(sa_type=String(16))
+    active: bool = Field(default=True)
+    created_at: datetime = created_at_field()
+
+
+class UserCreate(InputModel):
+    email: Email
+    full_name: Name
+    password: Password
+    role: Role = Role.member
+
+
+class OwnerCreate(InputModel):
+    email: Email
+    full_name: Name
+    password: Password
+
+
+class FirmCreate(InputModel):
+    name: Name
+    siret: Siret
+    email: Email = Field(description="The firm's APART account e-mail")
+    owner: OwnerCreate
+
+
+class UserUpdate(InputModel):
+    role: Role | None = None
+    active: bool | None = None
+
+
+class UserPublic(SQLModel):
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: Role
+    active: bool
+    created_at: datetime
+
+
+class Me(SQLModel):
+    user: UserPublic
+    firm: FirmPublic
+    scopes: list[str]

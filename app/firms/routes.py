@@ -1,0 +1,136 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from app.auth.deps import Principal, Scoped, SettingsDep
+from app.core.clock import ClockDep
+from app.core.pagination import Page, PageParams, page_params
+from app.db import ReadSession, WriteSession
+from app.errors import problem_responses
+from app.firms import service
+from app.firms.errors import SignupDisabled
+from app.firms.models import (
+    FirmAccount,
+    FirmCreate,
+    FirmPublic,
+    FirmUpdate,
+    Me,
+    User,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+
+router = APIRouter(prefix="/v1", tags=["firm"])
+AUTH = (401, 403)
+FirmRead = Annotated[Principal, Scoped("firm:read")]
+FirmWrite = Annotated[Principal, Scoped("firm:write")]
+UsersRead = Annotated[Principal, Scoped("users:read")]
+UsersWrite = Annotated[Principal, Scoped("users:write")]
+
+
+@router.post(
+    "/firms",
+    operation_id="firms-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FirmPublic,
+    responses=problem_responses(403, 409, 422),
+)
+def create_firm(body: FirmCreate, session: WriteSession, settings: SettingsDep) -> FirmAccount:
+    """Sign up: create a firm account and its owner (can be switched off)."""
+    if not settings.signup_enabled:
+        raise SignupDisabled()
+    return service.create_firm(session, data=body)
+
+
+@router.get(
+    "/firm", operation_id="firm-get", response_model=FirmPublic, responses=problem_responses(*AUTH)
+)
+async def get_firm(session: ReadSession, principal: FirmRead) -> FirmAccount:
+    """The caller's firm account, with its establishment count and limit."""
+    return service.get_firm(session, principal)
+
+
+@router.patch(
+    "/firm",
+    operation_id="firm-update",
+    response_model=FirmPublic,
+    responses=problem_responses(*AUTH, 409, 422),
+)
+def update_firm(body: FirmUpdate, session: WriteSession, principal: FirmWrite) -> FirmAccount:
+    """Change the firm's name or account e-mail (owners)."""
+    return service.update_firm(session, principal, data=body)
+
+
+@router.get("/me", operation_id="me-get", response_model=Me, responses=problem_responses(401))
+async def me(session: ReadSession, principal: FirmRead) -> Me:
+    """The calling user, their firm account and the scopes of this token."""
+    user = service.get_user(session, principal, principal.user_id)
+    firm = service.get_firm(session, principal)
+    return Me(
+        user=UserPublic.model_validate(user),
+        firm=FirmPublic.model_validate(firm),
+        scopes=sorted(principal.scopes),
+    )
+
+
+users = APIRouter(prefix="/v1/users", tags=["users"])
+
+
+@users.post(
+    "",
+    operation_id="users-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
+    responses=problem_responses(*AUTH, 409, 422),
+)
+def create_user(body: UserCreate, session: WriteSession, principal: UsersWrite) -> User:
+    """Create a user of the firm with an initial password (owners and admins)."""
+    return service.create_user(session, principal, actor_role=principal.role, data=body)
+
+
+@users.get(
+    "",
+    operation_id="users-list",
+    response_model=Page[UserPublic],
+    responses=problem_responses(*AUTH, 422),
+)
+async def list_users(
+    session: ReadSession,
+    principal: UsersRead,
+    page: Annotated[PageParams, Depends(page_params)],
+) -> Page[UserPublic]:
+    """The firm's users, oldest first."""
+    rows, cursor = service.list_users(session, principal, page=page)
+    return Page(items=[UserPublic.model_validate(u) for u in rows], next_cursor=cursor)
+
+
+@users.get(
+    "/{user_id}",
+    operation_id="users-get",
+    response_model=UserPublic,
+    responses=problem_responses(*AUTH, 404),
+)
+async def get_user(user_id: uuid.UUID, session: ReadSession, principal: UsersRead) -> User:
+    """One user of the firm."""
+    return service.get_user(session, principal, user_id)
+
+
+@users.patch(
+    "/{user_id}",
+    operation_id="users-update",
+    response_model=UserPublic,
+    responses=problem_responses(*AUTH, 404, 409, 422),
+)
+def update_user(
+    user_id: uuid.UUID,
+    body: UserUpdate,
+    session: WriteSession,
+    principal: UsersWrite,
+    clock: ClockDep,
+) -> User:
+    """Change a user's role or deactivate them; their tokens stop working at once."""
+    return service.update_user(
+        session, principal, actor_role=principal.role, user_id=user_id, data=body, now=clock.now()
+    )

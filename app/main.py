@@ -1,0 +1,122 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from app import health
+from app.auth.routes import router as auth_router
+from app.clients.routes import clients, establishments
+from app.config import Settings, get_settings
+from app.core.clock import Clock
+from app.db import SessionFactory, make_engine
+from app.errors import install_error_handlers
+from app.firms.routes import router as firm_router
+from app.firms.routes import users
+
+DESCRIPTION = """
+Back office for accounting firms that file French partial-activity (*activité partielle*)
+requests for their client establishments. Every resource belongs to the caller's firm account.
+
+Authenticate with **Authorize** (OAuth2 password flow: your e-mail and password).
+Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`.
+"""
+
+STATIC = "/static/docs"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    session_factory: Any = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="APART filings API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.clock = clock or Clock()
+    app.state.session_factory = session_factory or SessionFactory(engine)
+
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After"],
+        )
+    for router in (health.router, auth_router, firm_router, users, clients, establishments):
+        app.include_router(router)
+    _mount_docs(app)
+    return app
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """Swagger UI and ReDoc from bundled assets: the docs work without internet access."""
+    app.mount(STATIC, StaticFiles(directory=str(files("fastapi_offline") / "static")), name="docs")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            swagger_js_url=f"{STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{STATIC}/favicon.png",
+            init_oauth={"scopes": ""},
+            swagger_ui_parameters={"persistAuthorization": True},
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    async def swagger_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{STATIC}/redoc.standalone.js",
+            redoc_favicon_url=f"{STATIC}/favicon.png",
+            with_google_fonts=False,
+        )
+
+
+_app: FastAPI | None = None
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `app.main:app` is built on first access, so importing this module has no side effects.
+    global _app
+    if name != "app":
+        raise AttributeError(name)
+    if _app is None:
+        _app = create_app()
+    return _app
