@@ -64,9 +64,13 @@ def create_firm(args: argparse.Namespace) -> int:
 
 
 def write_openapi(path: Path) -> None:
+    import secrets
+
+    from app.config import Settings
     from app.main import create_app
 
-    spec = create_app().openapi()
+    # The document does not depend on the secret; a throwaway one avoids writing a dev secret.
+    spec = create_app(Settings(jwt_secret=secrets.token_urlsafe(48))).openapi()
     path.write_text(json.dumps(spec, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
 
 

@@ -9,6 +9,10 @@ Two kinds of session, on purpose:
   pool, so a transaction that waits on a lock (a PostgreSQL row lock, SQLite's write lock) never
   blocks the event loop, and a waiting request can never stall the one it waits for.
 
+Each kind has its own connection pool. The read pool never makes a caller wait (it opens an extra
+connection instead): a request waiting for a connection on the event loop would stall the very
+requests that are about to give one back. Waits for the write pool happen in worker threads.
+
 Either way the commit happens once, in the dependency's teardown, which runs before the response
 is sent (``scope="function"``): a failed commit becomes an error response, never a lost 201.
 """
@@ -56,17 +60,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(settings: Settings) -> Engine:
+def make_engine(settings: Settings, *, for_reads: bool = False) -> Engine:
     url = settings.database_url
+    # -1: no limit, so a checkout never blocks (see the module docstring).
+    overflow = -1 if for_reads else settings.db_max_overflow
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=settings.db_pool_size,
+            max_overflow=overflow,
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_recycle=1800,
+        url, pool_size=settings.db_pool_size, max_overflow=overflow, pool_recycle=1800
     )
 
 
@@ -93,13 +101,15 @@ def _configure_sqlite(engine: Engine) -> None:
 class SessionFactory:
     """Makes the sessions of a request. Tests swap it for one bound to a rolled-back connection."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, *, read_engine: Engine, write_engine: Engine) -> None:
+        self.read_engine = read_engine
+        self.write_engine = write_engine
 
     def __call__(self, *, write: bool) -> Session:
-        session = Session(self.engine, expire_on_commit=False)
-        if write:
-            session.connection(execution_options={"sqlite_immediate": True})
+        if not write:
+            return Session(self.read_engine, expire_on_commit=False)
+        session = Session(self.write_engine, expire_on_commit=False)
+        session.connection(execution_options={"sqlite_immediate": True})
         return session
 
 

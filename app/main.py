@@ -42,11 +42,13 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings)
+    read_engine = make_engine(settings, for_reads=True)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         engine.dispose()
+        read_engine.dispose()
 
     app = FastAPI(
         title="APART filings API",
@@ -60,7 +62,9 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.clock = clock or Clock()
-    app.state.session_factory = session_factory or SessionFactory(engine)
+    app.state.session_factory = session_factory or SessionFactory(
+        read_engine=read_engine, write_engine=engine
+    )
 
     install_error_handlers(app)
     if settings.cors_origins:

@@ -33,6 +33,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
 async def _principal(
+    request: Request,
     security_scopes: SecurityScopes,
     session: ReadSession,
     settings: SettingsDep,
@@ -48,6 +49,9 @@ async def _principal(
     row = session.exec(
         select(User.active, User.role, User.firm_account_id).where(User.id == claims.user_id)
     ).first()
+    if request.method not in ("GET", "HEAD"):
+        # A write route works in its own session: give this read's connection back now.
+        session.close()
     if row is None or not row[0] or row[2] != claims.firm_account_id:
         raise Unauthorized("Invalid or expired token")
     role = Role(row[1])

@@ -63,7 +63,7 @@ def update_firm(body: FirmUpdate, session: WriteSession, principal: FirmWrite) -
     return service.update_firm(session, principal, data=body)
 
 
-@router.get("/me", operation_id="me-get", response_model=Me, responses=problem_responses(401))
+@router.get("/me", operation_id="me-get", response_model=Me, responses=problem_responses(*AUTH))
 async def me(session: ReadSession, principal: FirmRead) -> Me:
     """The calling user, their firm account and the scopes of this token."""
     user = service.get_user(session, principal, principal.user_id)

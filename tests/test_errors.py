@@ -1,0 +1,121 @@
+"""Every error is an RFC 9457 problem: type, title, status, detail, code (+ errors for input)."""
+
+import pytest
+
+from tests.builders import bearer, firm_headers, make_client, token
+
+
+def assert_problem(response, status, code):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert {"type", "title", "status", "detail", "code"} <= body.keys()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["type"].endswith(code)
+    return body
+
+
+def test_401_is_a_problem(client):
+    response = client.get("/v1/establishments")
+    assert_problem(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_403_is_a_problem(client):
+    firm, _ = firm_headers(client)
+    narrow = token(client, firm["owner_email"], scope="clients:read")["access_token"]
+    assert_problem(client.get("/v1/establishments", headers=bearer(narrow)), 403, "forbidden")
+
+
+def test_404_unknown_route_is_a_problem(client):
+    assert_problem(client.get("/v1/nothing-here"), 404, "not_found")
+
+
+def test_404_malformed_id_is_a_422_naming_the_path_parameter(client):
+    _, headers = firm_headers(client)
+    body = assert_problem(
+        client.get("/v1/clients/not-a-uuid", headers=headers), 422, "validation_error"
+    )
+    assert body["errors"][0]["location"] == "path"
+    assert body["errors"][0]["field"] == "client_id"
+
+
+def test_405_is_a_problem(client):
+    assert_problem(client.put("/v1/firms"), 405, "method_not_allowed")
+
+
+def test_409_is_a_problem(client):
+    _, headers = firm_headers(client)
+    company = make_client(client, headers)
+    response = client.post(
+        "/v1/clients",
+        headers=headers,
+        json={"siren": company["siren"], "legal_name": "B", "headcount": 1},
+    )
+    assert_problem(response, 409, "duplicate_siren")
+
+
+def test_422_lists_every_invalid_field(client):
+    _, headers = firm_headers(client)
+    response = client.post(
+        "/v1/establishments",
+        headers=headers,
+        json={"client_id": "nope", "siret": "123", "postal_code": "ABCDE"},
+    )
+    body = assert_problem(response, 422, "validation_error")
+    fields = {e["field"] for e in body["errors"]}
+    assert fields == {"client_id", "siret", "name", "address", "postal_code", "city"}
+    assert all(e["location"] == "body" and e["message"] for e in body["errors"])
+
+
+def test_unknown_fields_are_refused(client):
+    _, headers = firm_headers(client)
+    response = client.post(
+        "/v1/clients",
+        headers=headers,
+        json={"siren": "732829320", "legal_name": "A", "headcount": 1, "firm_account_id": "x"},
+    )
+    body = assert_problem(response, 422, "validation_error")
+    assert body["errors"][0]["field"] == "firm_account_id"
+    assert body["errors"][0]["type"] == "extra_forbidden"
+
+
+def test_malformed_json_is_a_4xx_problem(client):
+    _, headers = firm_headers(client)
+    response = client.post(
+        "/v1/clients",
+        headers={**headers, "content-type": "application/json"},
+        content=b'{"siren": ',
+    )
+    assert_problem(response, 422, "validation_error")
+
+
+@pytest.mark.parametrize("payload", [b'{"siren": "\xff\xfe"}', b"\xc3\x28"])
+def test_invalid_utf8_is_a_4xx_problem(client, payload):
+    _, headers = firm_headers(client)
+    response = client.post(
+        "/v1/clients", headers={**headers, "content-type": "application/json"}, content=payload
+    )
+    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_json_body_that_is_not_an_object_is_a_422(client):
+    _, headers = firm_headers(client)
+    response = client.post("/v1/clients", headers=headers, json=[1, 2])
+    assert_problem(response, 422, "validation_error")
+
+
+def test_unexpected_exception_is_a_500_problem_without_internals(app, settings):
+    from fastapi.testclient import TestClient
+
+    @app.get("/boom")
+    async def boom():
+        raise RuntimeError("secret internals")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        response = c.get("/boom")
+    body = assert_problem(response, 500, "internal_error")
+    assert "secret" not in response.text
+    assert body["title"] == "Internal Server Error"
