@@ -87,3 +87,21 @@ def test_readyz_is_503_when_the_schema_is_missing(settings, tmp_path):
         response = c.get("/readyz")
     assert response.status_code == 503
     assert response.json()["code"] == "not_ready"
+
+
+def all_subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from all_subclasses(sub)
+
+
+def test_readme_error_catalogue_lists_every_error_code():
+    import app.models  # noqa: F401  (imports every domain, so every error class exists)
+    from app import health  # noqa: F401
+    from app.auth import errors as auth_errors  # noqa: F401
+    from app.errors import DomainError
+
+    readme = (ROOT / "README.md").read_text()
+    codes = {cls.code for cls in all_subclasses(DomainError)} - {"conflict"}
+    missing = sorted(c for c in codes if f"`{c}`" not in readme)
+    assert missing == []

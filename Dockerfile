@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+FROM python:3.11-slim AS build
+WORKDIR /src
+RUN python -m venv /venv
+COPY pyproject.toml ./
+COPY app ./app
+RUN /venv/bin/pip install --no-cache-dir .
+
+FROM python:3.11-slim
+RUN useradd --create-home --uid 10001 apart
+WORKDIR /srv
+COPY --from=build /venv /venv
+COPY alembic.ini ./
+COPY migrations ./migrations
+COPY app ./app
+RUN mkdir -p /srv/data && chown apart:apart /srv/data
+USER apart
+ENV PATH=/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    ENVIRONMENT=production \
+    DATA_DIR=/srv/data
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
+    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"
+# Migrations first, then uvicorn (the `serve` command does both).
+CMD ["python", "-m", "app.cli", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
