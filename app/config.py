@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
 
     signup_enabled: bool = True
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     cors_origins: Annotated[list[str], NoDecode] = []
 
     login_max_failures_per_account: int = Field(default=5, ge=1)

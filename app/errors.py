@@ -209,3 +209,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+class InvalidTransition(Conflict):
+    code, title = "invalid_transition", "Transition not allowed"
+
+    def __init__(self, resource: str, status: str, action: str) -> None:
+        super().__init__(f"A {resource} in status {status} cannot be {action}")

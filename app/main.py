@@ -14,14 +14,21 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from app import health
+from app.audit.routes import router as events_router
 from app.auth.routes import router as auth_router
+from app.authorizations.routes import router as authorizations_router
+from app.claims.routes import router as claims_router
 from app.clients.routes import clients, establishments
 from app.config import Settings, get_settings
+from app.contracts.routes import router as contracts_router
 from app.core.clock import Clock
+from app.core.uploads import UploadSizeLimit
 from app.db import SessionFactory, make_engine
+from app.deadlines.routes import router as deadlines_router
 from app.errors import install_error_handlers
 from app.firms.routes import router as firm_router
 from app.firms.routes import users
+from app.habilitations.routes import router as habilitations_router
 
 DESCRIPTION = """
 Back office for accounting firms that file French partial-activity (*activité partielle*)
@@ -75,8 +82,23 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
             expose_headers=["Retry-After"],
         )
-    for router in (health.router, auth_router, firm_router, users, clients, establishments):
+    routers = (
+        health.router,
+        auth_router,
+        firm_router,
+        users,
+        clients,
+        establishments,
+        contracts_router,
+        habilitations_router,
+        authorizations_router,
+        claims_router,
+        deadlines_router,
+        events_router,
+    )
+    for router in routers:
         app.include_router(router)
+    app.add_middleware(UploadSizeLimit, limit=settings.max_upload_bytes)
     _mount_docs(app)
     return app
 

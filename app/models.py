@@ -1,7 +1,27 @@
 """Imports every table model, so the metadata is complete (Alembic, tests)."""
 
+from app.audit.models import AuditEvent
 from app.auth.models import LoginThrottle, RefreshToken
+from app.authorizations.models import Amendment, AuthorizationRequest
+from app.claims.models import Claim, ClaimLine
 from app.clients.models import Client, Establishment
+from app.contracts.models import Contract, Document
 from app.firms.models import FirmAccount, User
+from app.habilitations.models import Habilitation
 
-__all__ = ["Client", "Establishment", "FirmAccount", "LoginThrottle", "RefreshToken", "User"]
+__all__ = [
+    "Amendment",
+    "AuditEvent",
+    "AuthorizationRequest",
+    "Claim",
+    "ClaimLine",
+    "Client",
+    "Contract",
+    "Document",
+    "Establishment",
+    "FirmAccount",
+    "Habilitation",
+    "LoginThrottle",
+    "RefreshToken",
+    "User",
+]

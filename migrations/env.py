@@ -8,7 +8,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.config import get_settings
-from app.db import UTCDateTime, make_engine, metadata
+from app.db import DecimalType, UTCDateTime, make_engine, metadata
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -21,6 +21,12 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
         return f"sa.String(length={obj.length})"
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, DecimalType):
+        # text on SQLite, whose NUMERIC affinity would turn exact decimals into floats
+        return (
+            f"sa.Numeric({obj.precision}, {obj.scale})"
+            f'.with_variant(sa.String({obj.precision + 2}), "sqlite")'
+        )
     return False
 
 

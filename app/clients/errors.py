@@ -31,3 +31,17 @@ class SirenMismatch(InvalidInput):
             f"SIRET {siret} does not start with the client's SIREN {siren} (R2)",
             type="siren_mismatch",
         )
+
+
+class EstablishmentArchived(Conflict):
+    code, title = "establishment_archived", "Establishment archived"
+
+    def __init__(self) -> None:
+        super().__init__("Nothing is filed for an archived establishment; restore it first")
+
+
+class EstablishmentBusy(Conflict):
+    code, title = "establishment_busy", "Establishment has pending filings"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)

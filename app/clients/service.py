@@ -8,6 +8,8 @@ from app.clients.errors import (
     ClientHasEstablishments,
     DuplicateSiren,
     DuplicateSiret,
+    EstablishmentArchived,
+    EstablishmentBusy,
     SirenMismatch,
 )
 from app.clients.models import (
@@ -182,8 +184,7 @@ def archive_establishment(
     )
     if establishment.status == EstablishmentStatus.archived:
         return establishment
-    # R3 also forbids archiving with an undecided DAP or an unpaid DI: checked here once the
-    # authorization and claim domains exist.
+    _check_nothing_pending(session, establishment, now)
     firms.release_establishment_slot(session, firm_account_id=principal.firm_account_id)
     establishment.sqlmodel_update(
         {"status": EstablishmentStatus.archived, "archived_at": now, "updated_at": now}
@@ -208,3 +209,32 @@ def restore_establishment(
     session.add(establishment)
     session.flush()
     return establishment
+
+
+def get_active_establishment(
+    session: Session, principal: TenantPrincipal, establishment_id: uuid.UUID
+) -> Establishment:
+    """The establishment a filing is made for: it must be active."""
+    establishment = get_establishment(session, principal, establishment_id)
+    if establishment.status != EstablishmentStatus.active:
+        raise EstablishmentArchived()
+    return establishment
+
+
+def _check_nothing_pending(session: Session, establishment: Establishment, now: datetime) -> None:
+    """R3: an establishment with an undecided request or an unpaid claim stays active."""
+    # Imported here: those domains build on this one (they import this module).
+    from app.authorizations import service as authorizations
+    from app.claims import service as claims
+
+    undecided = authorizations.count_undecided(session, establishment_id=establishment.id, now=now)
+    if undecided:
+        raise EstablishmentBusy(
+            f"{undecided} authorization request(s) await a decision: "
+            "the establishment stays active (R3)"
+        )
+    unpaid = claims.count_unpaid(session, establishment_id=establishment.id)
+    if unpaid:
+        raise EstablishmentBusy(
+            f"{unpaid} claim(s) are not paid yet: the establishment stays active (R3)"
+        )

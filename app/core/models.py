@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, EmailStr, StringConstraints
@@ -40,6 +41,13 @@ __all__ = [
     "Password",
     "created_at_field",
     "id_field",
+    "quantized",
     "utcnow",
     "uuid",
 ]
+
+
+def quantized(places: int) -> AfterValidator:
+    """Decimals keep a fixed number of places, so every answer and database agree ("80.00")."""
+    exponent = Decimal(10) ** -places
+    return AfterValidator(lambda v: v.quantize(exponent) if isinstance(v, Decimal) else v)

@@ -8,7 +8,14 @@ SCOPES: dict[str, str] = {
     "clients:read": "Read client companies",
     "clients:write": "Create, change and delete client companies",
     "establishments:read": "Read establishments",
-    "establishments:write": "Create, change, archive and restore establishments",
+    "establishments:write": "Create, change, archive and restore establishments; habilitation",
+    "contracts:read": "Read service contracts and download their documents",
+    "contracts:write": "Upload, terminate and delete service contracts",
+    "authorizations:read": "Read authorization requests, amendments and deadlines",
+    "authorizations:write": "Draft, file and record decisions on requests and amendments",
+    "claims:read": "Read monthly indemnity claims",
+    "claims:write": "Draft, file and follow monthly indemnity claims",
+    "events:read": "Read the audit trail",
 }
 
 _WORK = {
@@ -17,6 +24,13 @@ _WORK = {
     "clients:write",
     "establishments:read",
     "establishments:write",
+    "contracts:read",
+    "contracts:write",
+    "authorizations:read",
+    "authorizations:write",
+    "claims:read",
+    "claims:write",
+    "events:read",
 }
 
 ROLE_SCOPES: dict[str, frozenset[str]] = {

@@ -1,0 +1,67 @@
+import uuid
+from datetime import datetime
+from typing import Protocol
+
+from sqlmodel import Session
+
+from app.audit.models import AuditEvent
+from app.core.pagination import PageParams, paginate
+from app.core.tenancy import scoped
+
+
+class Actor(Protocol):
+    @property
+    def firm_account_id(self) -> uuid.UUID: ...
+
+    @property
+    def user_id(self) -> uuid.UUID: ...
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    *,
+    action: str,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    establishment_id: uuid.UUID | None = None,
+    before: str | None = None,
+    after: str | None = None,
+    at: datetime,
+) -> None:
+    session.add(
+        AuditEvent(
+            firm_account_id=actor.firm_account_id,
+            actor_id=actor.user_id,
+            at=at,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            establishment_id=establishment_id,
+            action=action,
+            status_before=before,
+            status_after=after,
+        )
+    )
+
+
+def list_events(
+    session: Session,
+    actor: Actor,
+    *,
+    page: PageParams,
+    resource_type: str | None = None,
+    resource_id: uuid.UUID | None = None,
+    establishment_id: uuid.UUID | None = None,
+    action: str | None = None,
+) -> tuple[list[AuditEvent], str | None]:
+    stmt = scoped(AuditEvent, actor)
+    if resource_type:
+        stmt = stmt.where(AuditEvent.resource_type == resource_type)
+    if resource_id:
+        stmt = stmt.where(AuditEvent.resource_id == resource_id)
+    if establishment_id:
+        stmt = stmt.where(AuditEvent.establishment_id == establishment_id)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    rows, cursor = paginate(session, stmt, AuditEvent.id, page)  # type: ignore[arg-type]
+    return list(rows), cursor

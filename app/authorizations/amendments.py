@@ -1,0 +1,168 @@
+"""Amendments (avenants) of an accepted request: filed and decided like one, R12 aside (R18)."""
+
+import uuid
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from app.audit import service as audit
+from app.authorizations import rules
+from app.authorizations import service as requests
+from app.authorizations.models import (
+    Amendment,
+    AmendmentCreate,
+    AmendmentPublic,
+    AmendmentStatus,
+    Decision,
+)
+from app.contracts import service as contracts
+from app.core.dates import not_in_future_at, paris_date
+from app.core.tenancy import get_scoped, scoped
+from app.errors import InvalidInput, InvalidTransition
+
+Actor = audit.Actor
+
+
+def to_public(amendment: Amendment, now: datetime) -> AmendmentPublic:
+    status = rules.effective_status(amendment.status, amendment.implicit_acceptance_at, now)
+    return AmendmentPublic.model_validate(amendment, update={"status": status})
+
+
+def get_amendment(
+    session: Session, principal: Actor, amendment_id: uuid.UUID, *, lock: bool = False
+) -> Amendment:
+    return get_scoped(
+        session, Amendment, amendment_id, principal, label="Amendment", for_update=lock
+    )
+
+
+def list_amendments(
+    session: Session, principal: Actor, *, request_id: uuid.UUID, now: datetime
+) -> list[AmendmentPublic]:
+    requests.get_request(session, principal, request_id)
+    stmt = scoped(Amendment, principal).where(Amendment.request_id == request_id)
+    return [to_public(a, now) for a in session.exec(stmt.order_by(Amendment.id))]  # type: ignore[arg-type]
+
+
+def get_public(
+    session: Session, principal: Actor, amendment_id: uuid.UUID, now: datetime
+) -> AmendmentPublic:
+    return to_public(get_amendment(session, principal, amendment_id), now)
+
+
+def _record(
+    session: Session, principal: Actor, a: Amendment, verb: str, before: str | None, now: datetime
+) -> None:
+    audit.record(
+        session,
+        principal,
+        action=f"amendment.{verb}",
+        resource_type="amendment",
+        resource_id=a.id,
+        establishment_id=a.establishment_id,
+        before=before,
+        after=a.status,
+        at=now,
+    )
+
+
+def create_amendment(
+    session: Session,
+    principal: Actor,
+    *,
+    request_id: uuid.UUID,
+    data: AmendmentCreate,
+    now: datetime,
+) -> AmendmentPublic:
+    request, terms = requests.require_accepted(session, principal, request_id, now, lock=True)
+    if data.end_on is not None and data.end_on <= terms.end_on:
+        raise InvalidInput("end_on", f"an amendment extends the period beyond {terms.end_on} (R18)")
+    if data.end_on is None and not data.additional_hours and not data.additional_employees:
+        raise InvalidInput(
+            "end_on",
+            "an amendment asks for a longer period, more hours or more employees (R18)",
+            type="missing",
+        )
+    amendment = Amendment.model_validate(
+        data,
+        update={
+            "firm_account_id": principal.firm_account_id,
+            "request_id": request.id,
+            "establishment_id": request.establishment_id,
+            "status": AmendmentStatus.draft,
+        },
+    )
+    session.add(amendment)
+    session.flush()
+    _record(session, principal, amendment, "created", None, now)
+    return to_public(amendment, now)
+
+
+def file_amendment(
+    session: Session,
+    principal: Actor,
+    *,
+    amendment_id: uuid.UUID,
+    filed_at: datetime,
+    now: datetime,
+) -> AmendmentPublic:
+    amendment = get_amendment(session, principal, amendment_id, lock=True)
+    if amendment.status != AmendmentStatus.draft:
+        raise InvalidTransition("amendment", amendment.status, "filed")
+    not_in_future_at("filed_at", filed_at, now)
+    filed_on = paris_date(filed_at)
+    request, terms = requests.require_accepted(
+        session, principal, amendment.request_id, now, lock=True
+    )
+    contract = contracts.require_contract(
+        session, principal, client_id=request.client_id, on=filed_on
+    )
+    if amendment.end_on is not None:
+        requests.check_length(
+            session, request, request.motive, terms.start_on, amendment.end_on, now
+        )
+        requests.check_overlap(session, request, terms.start_on, amendment.end_on, now)
+    amendment.status = AmendmentStatus.filed
+    amendment.filed_at = filed_at
+    amendment.implicit_acceptance_at = rules.implicit_acceptance_at(filed_at)
+    amendment.contract_id = contract.id
+    amendment.updated_at = now
+    session.add(amendment)
+    _record(session, principal, amendment, "filed", AmendmentStatus.draft, now)
+    session.flush()
+    return to_public(amendment, now)
+
+
+def decide_amendment(
+    session: Session,
+    principal: Actor,
+    *,
+    amendment_id: uuid.UUID,
+    data: Decision,
+    now: datetime,
+    today: date,
+) -> AmendmentPublic:
+    amendment = get_amendment(session, principal, amendment_id, lock=True)
+    before = rules.effective_status(amendment.status, amendment.implicit_acceptance_at, now)
+    decided_on = requests.validate_decision(
+        data,
+        status=amendment.status,
+        implicit_at=amendment.implicit_acceptance_at,
+        filed_at=amendment.filed_at,
+        requested_hours=amendment.additional_hours,
+        requested_employees=amendment.additional_employees,
+        resource="amendment",
+        today=today,
+    )
+    amendment.status = AmendmentStatus(data.outcome)
+    amendment.decided_on = decided_on
+    amendment.decision_reason = data.reason
+    if data.outcome == "accepted":
+        amendment.decision_number = data.decision_number
+        amendment.authorized_hours = data.authorized_hours
+        amendment.authorized_employees = data.authorized_employees
+    amendment.updated_at = now
+    session.add(amendment)
+    _record(session, principal, amendment, data.outcome, before, now)
+    session.flush()
+    return to_public(amendment, now)

@@ -1,0 +1,304 @@
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from app.auth.deps import Principal, Scoped
+from app.authorizations import amendments, service
+from app.authorizations.models import (
+    AmendmentCreate,
+    AmendmentPublic,
+    CseOpinionInput,
+    Decision,
+    FileRequest,
+    Motive,
+    RequestCreate,
+    RequestPublic,
+    RequestStatus,
+    RequestUpdate,
+)
+from app.core.clock import ClockDep
+from app.core.pagination import Page, PageParams, page_params
+from app.db import ReadSession, WriteSession
+from app.errors import problem_responses
+
+AUTH = (401, 403)
+Read = Annotated[Principal, Scoped("authorizations:read")]
+Write = Annotated[Principal, Scoped("authorizations:write")]
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+router = APIRouter(tags=["authorization requests"])
+
+
+@router.post(
+    "/v1/establishments/{establishment_id}/authorization-requests",
+    operation_id="authorization-requests-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RequestPublic,
+    responses=problem_responses(*AUTH, 404, 409, 422),
+)
+def create_request(
+    establishment_id: uuid.UUID,
+    body: RequestCreate,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+) -> RequestPublic:
+    """Start a draft authorization request (DAP) for an establishment; every field may wait."""
+    return service.create_request(
+        session, principal, establishment_id=establishment_id, data=body, now=clock.now()
+    )
+
+
+@router.get(
+    "/v1/establishments/{establishment_id}/authorization-requests",
+    operation_id="authorization-requests-list-for-establishment",
+    response_model=Page[RequestPublic],
+    responses=problem_responses(*AUTH, 404, 422),
+)
+async def list_for_establishment(
+    establishment_id: uuid.UUID,
+    session: ReadSession,
+    principal: Read,
+    page: PageDep,
+    clock: ClockDep,
+    status: RequestStatus | None = None,
+) -> Page[RequestPublic]:
+    """The establishment's authorization requests, oldest first."""
+    items, cursor = service.list_requests(
+        session,
+        principal,
+        page=page,
+        now=clock.now(),
+        establishment_id=establishment_id,
+        status=status,
+    )
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/v1/authorization-requests",
+    operation_id="authorization-requests-list",
+    response_model=Page[RequestPublic],
+    responses=problem_responses(*AUTH, 404, 422),
+)
+async def list_requests(
+    session: ReadSession,
+    principal: Read,
+    page: PageDep,
+    clock: ClockDep,
+    status: RequestStatus | None = None,
+    motive: Motive | None = None,
+    establishment_id: uuid.UUID | None = None,
+    period_from: Annotated[date | None, Query(description="Periods ending on or after")] = None,
+    period_to: Annotated[date | None, Query(description="Periods starting on or before")] = None,
+) -> Page[RequestPublic]:
+    """The firm's authorization requests, filtered by status (as derived now), motive, period."""
+    items, cursor = service.list_requests(
+        session,
+        principal,
+        page=page,
+        now=clock.now(),
+        establishment_id=establishment_id,
+        status=status,
+        motive=motive,
+        period_from=period_from,
+        period_to=period_to,
+    )
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/v1/authorization-requests/{request_id}",
+    operation_id="authorization-requests-get",
+    response_model=RequestPublic,
+    responses=problem_responses(*AUTH, 404),
+)
+async def get_request(
+    request_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
+) -> RequestPublic:
+    """One authorization request with its derived status (R16) and authorized terms."""
+    return service.get_public(session, principal, request_id, clock.now())
+
+
+@router.patch(
+    "/v1/authorization-requests/{request_id}",
+    operation_id="authorization-requests-update",
+    response_model=RequestPublic,
+    responses=problem_responses(*AUTH, 404, 409, 422),
+)
+def update_request(
+    request_id: uuid.UUID,
+    body: RequestUpdate,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+) -> RequestPublic:
+    """Edit a draft (R10)."""
+    return service.update_request(
+        session, principal, request_id=request_id, data=body, now=clock.now()
+    )
+
+
+@router.delete(
+    "/v1/authorization-requests/{request_id}",
+    operation_id="authorization-requests-delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(*AUTH, 404, 409),
+)
+def delete_request(
+    request_id: uuid.UUID, session: WriteSession, principal: Write, clock: ClockDep
+) -> None:
+    """Delete a draft."""
+    service.delete_request(session, principal, request_id=request_id, now=clock.now())
+
+
+@router.post(
+    "/v1/authorization-requests/{request_id}/file",
+    operation_id="authorization-requests-file",
+    response_model=RequestPublic,
+    responses=problem_responses(*AUTH, 404, 409, 422),
+)
+def file_request(
+    request_id: uuid.UUID,
+    body: FileRequest,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+) -> RequestPublic:
+    """Record the filing on APART after checking R6, R9, R11–R15; silence then accepts (R16)."""
+    return service.file_request(
+        session,
+        principal,
+        request_id=request_id,
+        filed_at=body.filed_at or clock.now(),
+        now=clock.now(),
+    )
+
+
+@router.post(
+    "/v1/authorization-requests/{request_id}/decision",
+    operation_id="authorization-requests-decide",
+    response_model=RequestPublic,
+    responses=problem_responses(*AUTH, 404, 409, 422),
+)
+def decide(
+    request_id: uuid.UUID, body: Decision, session: WriteSession, principal: Write, clock: ClockDep
+) -> RequestPublic:
+    """Record the administration's decision: accepted, refused or invalidated (R17)."""
+    return service.decide(
+        session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
+    )
+
+
+@router.post(
+    "/v1/authorization-requests/{request_id}/cse-opinion",
+    operation_id="authorization-requests-cse-opinion",
+    response_model=RequestPublic,
+    responses=problem_responses(*AUTH, 404, 409, 422),
+)
+def cse_opinion(
+    request_id: uuid.UUID,
+    body: CseOpinionInput,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+) -> RequestPublic:
+    """Supply the CSE opinion that was deferred at filing (R15)."""
+    return service.supply_cse_opinion(
+        session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
+    )
+
+
+@router.post(
+    "/v1/authorization-requests/{request_id}/amendments",
+    operation_id="amendments-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AmendmentPublic,
+    responses=problem_responses(*AUTH, 404, 409, 422),
+)
+def create_amendment(
+    request_id: uuid.UUID,
+    body: AmendmentCreate,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+) -> AmendmentPublic:
+    """Draft an amendment of an accepted request: longer period, more hours or employees (R18)."""
+    return amendments.create_amendment(
+        session, principal, request_id=request_id, data=body, now=clock.now()
+    )
+
+
+@router.get(
+    "/v1/authorization-requests/{request_id}/amendments",
+    operation_id="amendments-list",
+    response_model=list[AmendmentPublic],
+    responses=problem_responses(*AUTH, 404),
+)
+async def list_amendments(
+    request_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
+) -> list[AmendmentPublic]:
+    """The amendments of a request, oldest first."""
+    return amendments.list_amendments(session, principal, request_id=request_id, now=clock.now())
+
+
+@router.get(
+    "/v1/amendments/{amendment_id}",
+    operation_id="amendments-get",
+    response_model=AmendmentPublic,
+    responses=problem_responses(*AUTH, 404),
+)
+async def get_amendment(
+    amendment_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
+) -> AmendmentPublic:
+    """One amendment with its derived status."""
+    return amendments.get_public(session, principal, amendment_id, clock.now())
+
+
+@router.post(
+    "/v1/amendments/{amendment_id}/file",
+    operation_id="amendments-file",
+    response_model=AmendmentPublic,
+    responses=problem_responses(*AUTH, 404, 409, 422),
+)
+def file_amendment(
+    amendment_id: uuid.UUID,
+    body: FileRequest,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+) -> AmendmentPublic:
+    """Record the amendment's filing (R6, R13, R14; no filing window, R18)."""
+    return amendments.file_amendment(
+        session,
+        principal,
+        amendment_id=amendment_id,
+        filed_at=body.filed_at or clock.now(),
+        now=clock.now(),
+    )
+
+
+@router.post(
+    "/v1/amendments/{amendment_id}/decision",
+    operation_id="amendments-decide",
+    response_model=AmendmentPublic,
+    responses=problem_responses(*AUTH, 404, 409, 422),
+)
+def decide_amendment(
+    amendment_id: uuid.UUID,
+    body: Decision,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+) -> AmendmentPublic:
+    """Record the decision on an amendment (R17, R18)."""
+    return amendments.decide_amendment(
+        session,
+        principal,
+        amendment_id=amendment_id,
+        data=body,
+        now=clock.now(),
+        today=clock.today(),
+    )

@@ -1,0 +1,221 @@
+"""Pure rules of the authorization request (DAP): R11–R18, R21. No I/O; dates passed in."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from app.authorizations.models import CseStatus, Motive, RequestStatus
+from app.core.dates import add_months, paris_date
+
+LATE_FILING_MOTIVES = {Motive.disaster_or_weather, Motive.exceptional_circumstances}
+LIVE = {RequestStatus.draft, RequestStatus.filed, RequestStatus.accepted}
+CSE_HEADCOUNT = 50
+CSE_DEFERRAL_MONTHS = 2
+APPEAL_MONTHS = 2
+SIX_IN_TWELVE_FROM = date(2021, 7, 1)
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    message: str
+    type: str
+
+
+# --- R11: completeness ---------------------------------------------------------------------
+
+
+def capacity_hours(employees: int, weekly_hours: Decimal, start_on: date, end_on: date) -> Decimal:
+    """Employees × weekly hours × weeks of the period: the most hours that can be not worked."""
+    days = (end_on - start_on).days + 1
+    return Decimal(employees) * weekly_hours * Decimal(days) / Decimal(7)
+
+
+def missing_for_filing(
+    *,
+    motive: Motive | None,
+    sub_motive: object,
+    scope: object,
+    start_on: date | None,
+    end_on: date | None,
+    employees_concerned: int | None,
+    weekly_hours: Decimal | None,
+    forecast_hours: Decimal | None,
+    justification: str | None,
+    previous_use: bool | None,
+    commitments: str | None,
+) -> list[Problem]:
+    """Every missing or inconsistent field at once (R11)."""
+    problems = []
+
+    def need(field: str, value: object) -> None:
+        if value is None or value == "":
+            problems.append(Problem(field, "required to file (R11)", "missing"))
+
+    need("motive", motive)
+    if motive == Motive.exceptional_circumstances:
+        need("sub_motive", sub_motive)
+    need("scope", scope)
+    need("start_on", start_on)
+    need("end_on", end_on)
+    need("employees_concerned", employees_concerned)
+    need("weekly_hours", weekly_hours)
+    need("forecast_hours", forecast_hours)
+    need("justification", justification)
+    need("previous_use", previous_use)
+    if previous_use:
+        need("commitments", commitments)
+    if start_on and end_on and end_on < start_on:
+        problems.append(Problem("end_on", "must not precede start_on", "period_inverted"))
+    elif start_on and end_on and employees_concerned and weekly_hours and forecast_hours:
+        cap = capacity_hours(employees_concerned, weekly_hours, start_on, end_on)
+        if forecast_hours > cap:
+            problems.append(
+                Problem(
+                    "forecast_hours",
+                    f"above employees × weekly hours × weeks of the period ({cap:.2f} h) (R11)",
+                    "forecast_above_capacity",
+                )
+            )
+    return problems
+
+
+# --- R12: filing window --------------------------------------------------------------------
+
+SPRING_2020_TOLERANCE = date(2020, 4, 30)
+
+
+def filing_deadline(motive: Motive | None, start_on: date) -> date:
+    deadline = start_on + timedelta(days=30) if motive in LATE_FILING_MOTIVES else start_on
+    if date(2020, 3, 1) <= start_on <= date(2020, 4, 30):
+        deadline = max(deadline, SPRING_2020_TOLERANCE)
+    return deadline
+
+
+# --- R13: length ---------------------------------------------------------------------------
+
+
+def max_months(motive: Motive | None, start_on: date) -> int:
+    if start_on < date(2020, 3, 1):
+        return 6
+    if start_on <= date(2021, 6, 30):
+        return 12
+    return 6 if motive == Motive.disaster_or_weather else 3
+
+
+def latest_end(motive: Motive | None, start_on: date) -> date:
+    return add_months(start_on, max_months(motive, start_on)) - timedelta(days=1)
+
+
+def _days(start: date, end: date) -> set[int]:
+    return set(range(start.toordinal(), end.toordinal() + 1))
+
+
+def six_in_twelve_excess(
+    new: tuple[date, date], others: Iterable[tuple[date, date]]
+) -> tuple[date, int, int] | None:
+    """R13 from July 2021: at most 6 months authorized over any 12 consecutive months for the
+    establishment; days before 2021-07-01 do not count. Returns (window start, covered days,
+    allowed days) of the first window that breaks the rule, or None."""
+    periods = [new, *others]
+    floor = SIX_IN_TWELVE_FROM
+    covered: set[int] = set()
+    for start, end in periods:
+        if end >= floor:
+            covered |= _days(max(start, floor), end)
+    starts = {max(s, floor) for s, _ in periods} | {
+        add_months(e + timedelta(days=1), -12) for _, e in periods
+    }
+    for window_start in sorted(starts):
+        window_end = add_months(window_start, 12) - timedelta(days=1)
+        if window_end < new[0] or window_start > new[1]:
+            continue  # the window does not involve the new period
+        allowed = (add_months(window_start, 6) - window_start).days
+        used = len(covered & _days(window_start, window_end))
+        if used > allowed:
+            return window_start, used, allowed
+    return None
+
+
+# --- R14: overlap --------------------------------------------------------------------------
+
+
+def overlaps(a: tuple[date, date], b: tuple[date, date]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+# --- R15: CSE ------------------------------------------------------------------------------
+
+
+def cse_problem(
+    *,
+    headcount: int,
+    motive: Motive | None,
+    status: CseStatus | None,
+    consulted_on: date | None,
+    opinion: object,
+    filed_on: date,
+) -> str | None:
+    if headcount < CSE_HEADCOUNT:
+        return None
+    if status is None or status == CseStatus.not_required:
+        return f"the company has {headcount} employees: the CSE opinion is required (R15)"
+    if status == CseStatus.deferred:
+        if motive not in LATE_FILING_MOTIVES:
+            return "the CSE opinion can be deferred only for motives 3 and 5 (R15)"
+        return None
+    if consulted_on is None or opinion is None:
+        return "a given CSE opinion needs its date and its opinion (R15)"
+    if consulted_on > filed_on:
+        return f"the CSE was consulted on {consulted_on}, after the filing (R15)"
+    return None
+
+
+def cse_due_on(filed_on: date) -> date:
+    return add_months(filed_on, CSE_DEFERRAL_MONTHS)
+
+
+# --- R16, R17: decisions -------------------------------------------------------------------
+
+
+def implicit_acceptance_at(filed_at: datetime) -> datetime:
+    filed_on = paris_date(filed_at)
+    days = 2 if date(2020, 3, 1) <= filed_on <= date(2020, 9, 30) else 15
+    return filed_at.astimezone(UTC) + timedelta(days=days)
+
+
+def effective_status(status: str, implicit_at: datetime | None, now: datetime) -> RequestStatus:
+    if status == RequestStatus.filed and implicit_at is not None and now >= implicit_at:
+        return RequestStatus.accepted_implicitly
+    return RequestStatus(status)
+
+
+def allowed_outcomes(effective: RequestStatus) -> set[str]:
+    """Refused and invalidated are final; invalidation may follow an acceptance (R17)."""
+    if effective == RequestStatus.filed:
+        return {"accepted", "refused", "invalidated"}
+    if effective == RequestStatus.accepted_implicitly:
+        return {"accepted", "invalidated"}
+    if effective == RequestStatus.accepted:
+        return {"invalidated"}
+    return set()
+
+
+def appeal_until(decided_on: date) -> date:
+    return add_months(decided_on, APPEAL_MONTHS)
+
+
+# --- R21: claim time bar -------------------------------------------------------------------
+
+
+def claim_time_bar(authorization_end: date) -> date:
+    months = 12 if authorization_end < date(2020, 7, 1) else 6
+    return add_months(authorization_end, months)
+
+
+# --- R22: annual quota ---------------------------------------------------------------------
+
+
+def annual_quota(year: int) -> Decimal:
+    return Decimal(1607) if year in (2020, 2021) else Decimal(1000)

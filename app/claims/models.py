@@ -1,0 +1,228 @@
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, StringConstraints, model_validator
+from pydantic import Field as Constrained
+from pydantic_core import PydanticCustomError
+from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+from stdnum.fr import nir as stdnum_nir
+
+from app.core.models import InputModel, created_at_field, id_field, quantized
+from app.db import DecimalType
+
+
+class ClaimStatus(StrEnum):
+    draft = "draft"
+    filed = "filed"
+    validated = "validated"
+    rejected = "rejected"
+    paid = "paid"
+
+
+def _check_nir(value: str) -> str:
+    compact = value.replace(" ", "").upper()
+    if not stdnum_nir.is_valid(compact):
+        # The value itself is personal data: it is never echoed back (R22).
+        raise PydanticCustomError("nir_invalid", "not a valid social security number (NIR)")
+    return compact
+
+
+def _check_month(value: str) -> str:
+    try:
+        date.fromisoformat(f"{value}-01")
+    except ValueError as exc:
+        raise PydanticCustomError("month_format", "a month is written YYYY-MM") from exc
+    return value
+
+
+Nir = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
+    AfterValidator(_check_nir),
+]
+Month = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{4}-\d{2}$"),
+    AfterValidator(_check_month),
+    Constrained(examples=["2020-04"]),
+]
+HoursValue = Annotated[
+    Decimal, Constrained(ge=0, le=744, max_digits=6, decimal_places=2), quantized(2)
+]
+Rate = Annotated[Decimal, Constrained(gt=0, max_digits=10, decimal_places=4), quantized(4)]
+Money = Annotated[Decimal, Constrained(ge=0, max_digits=12, decimal_places=2), quantized(2)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class Claim(SQLModel, table=True):
+    """A monthly indemnity claim (DI) under an authorization request (R19–R24)."""
+
+    __tablename__ = "claim"
+    __table_args__ = (
+        # One claim per request and month, and per version of it (corrections): R19, R24.
+        UniqueConstraint("request_id", "month_on", "version"),
+        Index("ix_claim_firm_account_id_id", "firm_account_id", "id"),
+        Index("ix_claim_client_month", "client_id", "month_on"),
+    )
+
+    id: uuid.UUID = id_field()
+    firm_account_id: uuid.UUID = Field(foreign_key="firm_account.id")
+    request_id: uuid.UUID = Field(foreign_key="authorization_request.id")
+    establishment_id: uuid.UUID = Field(foreign_key="establishment.id", index=True)
+    client_id: uuid.UUID = Field(foreign_key="client.id")
+    month_on: date
+    version: int = Field(default=1)
+    corrects_id: uuid.UUID | None = Field(default=None, foreign_key="claim.id", unique=True)
+    status: ClaimStatus = Field(default=ClaimStatus.draft, sa_type=String(16))
+    payroll_paid_on: date | None = None
+    filed_on: date | None = None
+    contract_id: uuid.UUID | None = Field(default=None, foreign_key="contract.id")
+    validated_on: date | None = None
+    rejected_on: date | None = None
+    reject_reason: str | None = Field(default=None, sa_type=Text)
+    paid_on: date | None = None
+    paid_amount: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class ClaimLine(SQLModel, table=True):
+    __tablename__ = "claim_line"
+    __table_args__ = (UniqueConstraint("claim_id", "employee_ref"),)
+
+    id: uuid.UUID = id_field()
+    claim_id: uuid.UUID = Field(foreign_key="claim.id", index=True, ondelete="CASCADE")
+    firm_account_id: uuid.UUID = Field(foreign_key="firm_account.id")
+    position: int
+    employee_ref: str = Field(max_length=100)
+    employee_name: str = Field(max_length=200)
+    nir: str | None = Field(default=None, max_length=15)
+    contract_hours: Decimal = Field(sa_type=DecimalType(8, 2))
+    hours_not_worked: Decimal = Field(sa_type=DecimalType(8, 2))
+    hourly_rate: Decimal = Field(sa_type=DecimalType(12, 4))
+
+
+class LineInput(InputModel):
+    employee_ref: Short
+    employee_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    nir: Nir | None = Field(default=None, description="Optional; validated, masked when shown")
+    contract_hours: HoursValue = Field(description="Contractual hours of the month")
+    hours_not_worked: HoursValue
+    hourly_rate: Rate = Field(description="Gross hourly rate, €")
+
+    @model_validator(mode="after")
+    def _hours_within_contract(self) -> "LineInput":
+        if self.hours_not_worked > self.contract_hours:
+            raise PydanticCustomError(
+                "hours_above_contract",
+                "hours_not_worked exceed the contractual hours of the month (R22)",
+            )
+        return self
+
+
+Lines = Annotated[list[LineInput], Constrained(min_length=1, max_length=2000)]
+
+
+def _unique_refs(lines: list[LineInput] | None) -> None:
+    if lines:
+        refs = [line.employee_ref for line in lines]
+        if len(refs) != len(set(refs)):
+            raise PydanticCustomError(
+                "duplicate_employee", "each employee_ref appears once per claim"
+            )
+
+
+class ClaimCreate(InputModel):
+    month: Month
+    payroll_paid_on: date | None = Field(default=None, description="When the month's pay was paid")
+    lines: Lines
+
+    @model_validator(mode="after")
+    def _refs(self) -> "ClaimCreate":
+        _unique_refs(self.lines)
+        return self
+
+
+class ClaimUpdate(InputModel):
+    payroll_paid_on: date | None = None
+    lines: Lines | None = None
+
+    @model_validator(mode="after")
+    def _refs(self) -> "ClaimUpdate":
+        _unique_refs(self.lines)
+        return self
+
+
+class CorrectionCreate(InputModel):
+    payroll_paid_on: date | None = None
+    lines: Lines | None = Field(default=None, description="Default: the corrected claim's lines")
+
+    @model_validator(mode="after")
+    def _refs(self) -> "CorrectionCreate":
+        _unique_refs(self.lines)
+        return self
+
+
+class LinePublic(SQLModel):
+    employee_ref: str
+    employee_name: str
+    nir: str | None = Field(description="Masked")
+    contract_hours: Decimal
+    hours_not_worked: Decimal
+    hourly_rate: Decimal
+
+
+class ClaimSummary(SQLModel):
+    """List item: no employee lines, so no personal data (R22)."""
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    establishment_id: uuid.UUID
+    month: str
+    version: int
+    corrects_id: uuid.UUID | None
+    status: ClaimStatus
+    payroll_paid_on: date | None
+    filed_on: date | None
+    validated_on: date | None
+    rejected_on: date | None
+    reject_reason: str | None
+    paid_on: date | None
+    paid_amount: Decimal | None
+    employee_count: int
+    total_hours: Decimal
+    created_at: datetime
+
+
+class ClaimPublic(ClaimSummary):
+    lines: list[LinePublic]
+
+
+class FileClaim(InputModel):
+    filed_on: date | None = Field(default=None, description="Default: today (Europe/Paris)")
+
+
+class ValidateClaim(InputModel):
+    on: date | None = None
+
+
+class RejectClaim(InputModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    on: date | None = None
+
+
+class PayClaim(InputModel):
+    paid_on: date | None = None
+    amount: Money
+
+
+def mask_nir(nir: str | None) -> str | None:
+    if not nir:
+        return None
+    return f"{nir[0]} ** ** ** *** *** {nir[-2:]}"

@@ -1,0 +1,229 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from app.auth.deps import Principal, Scoped
+from app.claims import service
+from app.claims.models import (
+    ClaimCreate,
+    ClaimPublic,
+    ClaimStatus,
+    ClaimSummary,
+    ClaimUpdate,
+    CorrectionCreate,
+    FileClaim,
+    Month,
+    PayClaim,
+    RejectClaim,
+    ValidateClaim,
+)
+from app.core.clock import ClockDep
+from app.core.pagination import Page, PageParams, page_params
+from app.db import ReadSession, WriteSession
+from app.errors import problem_responses
+
+AUTH = (401, 403)
+Read = Annotated[Principal, Scoped("claims:read")]
+Write = Annotated[Principal, Scoped("claims:write")]
+PageDep = Annotated[PageParams, Depends(page_params)]
+WRITE_ERRORS = problem_responses(*AUTH, 404, 409, 422)
+
+router = APIRouter(tags=["claims"])
+
+
+@router.post(
+    "/v1/authorization-requests/{request_id}/claims",
+    operation_id="claims-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClaimPublic,
+    responses=WRITE_ERRORS,
+)
+def create_claim(
+    request_id: uuid.UUID,
+    body: ClaimCreate,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+) -> ClaimPublic:
+    """Draft the monthly claim (DI) of an accepted request, one per month (R19, R22)."""
+    return service.create_claim(
+        session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
+    )
+
+
+@router.get(
+    "/v1/authorization-requests/{request_id}/claims",
+    operation_id="claims-list-for-request",
+    response_model=Page[ClaimSummary],
+    responses=problem_responses(*AUTH, 404, 422),
+)
+async def list_for_request(
+    request_id: uuid.UUID, session: ReadSession, principal: Read, page: PageDep
+) -> Page[ClaimSummary]:
+    """The claims of one request, oldest first (no employee lines in lists)."""
+    items, cursor = service.list_claims(session, principal, page=page, request_id=request_id)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/v1/claims",
+    operation_id="claims-list",
+    response_model=Page[ClaimSummary],
+    responses=problem_responses(*AUTH, 422),
+)
+async def list_claims(
+    session: ReadSession,
+    principal: Read,
+    page: PageDep,
+    status: ClaimStatus | None = None,
+    establishment_id: uuid.UUID | None = None,
+    month: Annotated[Month | None, Query()] = None,
+) -> Page[ClaimSummary]:
+    """The firm's claims, oldest first, by status, establishment or month."""
+    items, cursor = service.list_claims(
+        session, principal, page=page, status=status, establishment_id=establishment_id, month=month
+    )
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/v1/claims/{claim_id}",
+    operation_id="claims-get",
+    response_model=ClaimPublic,
+    responses=problem_responses(*AUTH, 404),
+)
+async def get_claim(claim_id: uuid.UUID, session: ReadSession, principal: Read) -> ClaimPublic:
+    """One claim with its lines (social security numbers masked)."""
+    return service.get_public(session, principal, claim_id)
+
+
+@router.patch(
+    "/v1/claims/{claim_id}",
+    operation_id="claims-update",
+    response_model=ClaimPublic,
+    responses=WRITE_ERRORS,
+)
+def update_claim(
+    claim_id: uuid.UUID, body: ClaimUpdate, session: WriteSession, principal: Write, clock: ClockDep
+) -> ClaimPublic:
+    """Edit a draft claim; `lines` replaces all lines."""
+    return service.update_claim(
+        session, principal, claim_id=claim_id, data=body, now=clock.now(), today=clock.today()
+    )
+
+
+@router.delete(
+    "/v1/claims/{claim_id}",
+    operation_id="claims-delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(*AUTH, 404, 409),
+)
+def delete_claim(
+    claim_id: uuid.UUID, session: WriteSession, principal: Write, clock: ClockDep
+) -> None:
+    """Delete a draft claim."""
+    service.delete_claim(session, principal, claim_id=claim_id, now=clock.now())
+
+
+@router.post(
+    "/v1/claims/{claim_id}/file",
+    operation_id="claims-file",
+    response_model=ClaimPublic,
+    responses=WRITE_ERRORS,
+)
+def file_claim(
+    claim_id: uuid.UUID, body: FileClaim, session: WriteSession, principal: Write, clock: ClockDep
+) -> ClaimPublic:
+    """Record the filing: needs a contract (R6), the payroll paid (R20), within the time bar
+    (R21) and the authorization's limits (R22)."""
+    return service.file_claim(
+        session,
+        principal,
+        claim_id=claim_id,
+        filed_on=body.filed_on or clock.today(),
+        now=clock.now(),
+        today=clock.today(),
+    )
+
+
+@router.post(
+    "/v1/claims/{claim_id}/validate",
+    operation_id="claims-validate",
+    response_model=ClaimPublic,
+    responses=WRITE_ERRORS,
+)
+def validate_claim(
+    claim_id: uuid.UUID,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+    body: ValidateClaim | None = None,
+) -> ClaimPublic:
+    """Record the administration's validation (R24)."""
+    on = (body.on if body else None) or clock.today()
+    return service.validate_claim(
+        session, principal, claim_id=claim_id, on=on, now=clock.now(), today=clock.today()
+    )
+
+
+@router.post(
+    "/v1/claims/{claim_id}/reject",
+    operation_id="claims-reject",
+    response_model=ClaimPublic,
+    responses=WRITE_ERRORS,
+)
+def reject_claim(
+    claim_id: uuid.UUID, body: RejectClaim, session: WriteSession, principal: Write, clock: ClockDep
+) -> ClaimPublic:
+    """Record a rejection with its reason (R24)."""
+    return service.reject_claim(
+        session,
+        principal,
+        claim_id=claim_id,
+        reason=body.reason,
+        on=body.on or clock.today(),
+        now=clock.now(),
+        today=clock.today(),
+    )
+
+
+@router.post(
+    "/v1/claims/{claim_id}/paid",
+    operation_id="claims-pay",
+    response_model=ClaimPublic,
+    responses=WRITE_ERRORS,
+)
+def pay_claim(
+    claim_id: uuid.UUID, body: PayClaim, session: WriteSession, principal: Write, clock: ClockDep
+) -> ClaimPublic:
+    """Record the payment received: date and amount (R24)."""
+    return service.pay_claim(
+        session,
+        principal,
+        claim_id=claim_id,
+        paid_on=body.paid_on or clock.today(),
+        amount=body.amount,
+        now=clock.now(),
+        today=clock.today(),
+    )
+
+
+@router.post(
+    "/v1/claims/{claim_id}/corrections",
+    operation_id="claims-correct",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClaimPublic,
+    responses=WRITE_ERRORS,
+)
+def correct_claim(
+    claim_id: uuid.UUID,
+    body: CorrectionCreate,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+) -> ClaimPublic:
+    """Draft a corrected version of a paid claim; it references the claim it corrects (R24)."""
+    return service.create_correction(
+        session, principal, claim_id=claim_id, data=body, now=clock.now(), today=clock.today()
+    )

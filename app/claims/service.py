@@ -1,0 +1,516 @@
+"""Use cases of the monthly indemnity claim (DI): R19–R22 and the lifecycle of R24."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.authorizations import rules as auth_rules
+from app.authorizations import service as requests
+from app.authorizations.models import AuthorizationRequest, AuthorizedTerms
+from app.claims.errors import (
+    AnnualQuotaExceeded,
+    ClaimTimeBarred,
+    DuplicateClaimMonth,
+    EmployeesExceedAuthorized,
+    HoursExceedAuthorized,
+    MonthOutsideAuthorization,
+    PayrollNotPaid,
+)
+from app.claims.models import (
+    Claim,
+    ClaimCreate,
+    ClaimLine,
+    ClaimPublic,
+    ClaimStatus,
+    ClaimSummary,
+    ClaimUpdate,
+    CorrectionCreate,
+    LineInput,
+    LinePublic,
+    mask_nir,
+)
+from app.clients import service as clients
+from app.clients.models import Client
+from app.contracts import service as contracts
+from app.core.dates import month_end, not_in_future
+from app.core.integrity import flush_or_raise
+from app.core.pagination import PageParams, paginate
+from app.core.tenancy import get_scoped, scoped
+from app.errors import InvalidInput, InvalidTransition
+
+Actor = audit.Actor
+COUNTED = (ClaimStatus.filed, ClaimStatus.validated, ClaimStatus.paid)
+
+
+# --- presenting ----------------------------------------------------------------------------
+
+
+def _lines(session: Session, claim_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ClaimLine]]:
+    out: dict[uuid.UUID, list[ClaimLine]] = defaultdict(list)
+    if claim_ids:
+        stmt = select(ClaimLine).where(col(ClaimLine.claim_id).in_(claim_ids))
+        for line in session.exec(stmt.order_by(col(ClaimLine.position))):
+            out[line.claim_id].append(line)
+    return out
+
+
+def _summary_fields(claim: Claim, lines: Sequence[ClaimLine]) -> dict[str, object]:
+    return {
+        "month": claim.month_on.strftime("%Y-%m"),
+        "employee_count": len(lines),
+        "total_hours": sum((line.hours_not_worked for line in lines), Decimal("0.00")),
+    }
+
+
+def to_public(claim: Claim, lines: Sequence[ClaimLine]) -> ClaimPublic:
+    public_lines = [
+        LinePublic.model_validate(line, update={"nir": mask_nir(line.nir)}) for line in lines
+    ]
+    return ClaimPublic.model_validate(
+        claim, update={**_summary_fields(claim, lines), "lines": public_lines}
+    )
+
+
+def present(session: Session, claim: Claim) -> ClaimPublic:
+    return to_public(claim, _lines(session, [claim.id])[claim.id])
+
+
+def get_claim(
+    session: Session, principal: Actor, claim_id: uuid.UUID, *, lock: bool = False
+) -> Claim:
+    return get_scoped(session, Claim, claim_id, principal, label="Claim", for_update=lock)
+
+
+def get_public(session: Session, principal: Actor, claim_id: uuid.UUID) -> ClaimPublic:
+    return present(session, get_claim(session, principal, claim_id))
+
+
+def list_claims(
+    session: Session,
+    principal: Actor,
+    *,
+    page: PageParams,
+    request_id: uuid.UUID | None = None,
+    establishment_id: uuid.UUID | None = None,
+    status: ClaimStatus | None = None,
+    month: str | None = None,
+) -> tuple[list[ClaimSummary], str | None]:
+    stmt = scoped(Claim, principal)
+    if request_id is not None:
+        requests.get_request(session, principal, request_id)
+        stmt = stmt.where(Claim.request_id == request_id)
+    if establishment_id is not None:
+        stmt = stmt.where(Claim.establishment_id == establishment_id)
+    if status is not None:
+        stmt = stmt.where(Claim.status == status)
+    if month is not None:
+        stmt = stmt.where(Claim.month_on == date.fromisoformat(f"{month}-01"))
+    rows, cursor = paginate(session, stmt, Claim.id, page)  # type: ignore[arg-type]
+    lines = _lines(session, [c.id for c in rows])
+    items = [ClaimSummary.model_validate(c, update=_summary_fields(c, lines[c.id])) for c in rows]
+    return items, cursor
+
+
+# --- R19, R22 checks -----------------------------------------------------------------------
+
+
+def _check_month(month_on: date, terms: AuthorizedTerms) -> None:
+    """R19: the month overlaps the authorized period."""
+    if month_end(month_on) < terms.start_on or month_on > terms.end_on:
+        raise MonthOutsideAuthorization(
+            f"{month_on:%Y-%m} is outside the authorized period "
+            f"{terms.start_on} – {terms.end_on} (R19)"
+        )
+
+
+def _counted_claims(session: Session, where: list[object], exclude: set[uuid.UUID]) -> list[Claim]:
+    """Filed, validated and paid claims; of a corrected month only its latest version counts."""
+    stmt = select(Claim).where(col(Claim.status).in_(COUNTED), *where)  # type: ignore[arg-type]
+    claims = [c for c in session.exec(stmt) if c.id not in exclude]
+    latest: dict[tuple[uuid.UUID, date], Claim] = {}
+    for c in claims:
+        key = (c.request_id, c.month_on)
+        if key not in latest or c.version > latest[key].version:
+            latest[key] = c
+    return list(latest.values())
+
+
+def check_limits(
+    session: Session,
+    claim: Claim,
+    lines: Sequence[LineInput] | Sequence[ClaimLine],
+    terms: AuthorizedTerms,
+) -> None:
+    """R22: employees per claim, hours over the request, and each employee's annual quota."""
+    if len(lines) > terms.employees:
+        raise EmployeesExceedAuthorized(len(lines), terms.employees)
+    exclude = {claim.id} | ({claim.corrects_id} if claim.corrects_id else set())
+    others = _counted_claims(session, [Claim.request_id == claim.request_id], exclude)
+    other_lines = _lines(session, [c.id for c in others])
+    used = sum((ln.hours_not_worked for c in others for ln in other_lines[c.id]), Decimal(0))
+    asked = sum((ln.hours_not_worked for ln in lines), Decimal(0))
+    if used + asked > terms.hours:
+        raise HoursExceedAuthorized(asked, max(terms.hours - used, Decimal(0)))
+
+    year = claim.month_on.year
+    quota = auth_rules.annual_quota(year)
+    same_year = [
+        Claim.client_id == claim.client_id,
+        col(Claim.month_on) >= date(year, 1, 1),
+        col(Claim.month_on) <= date(year, 12, 1),
+    ]
+    year_claims = _counted_claims(session, same_year, exclude)
+    year_lines = _lines(session, [c.id for c in year_claims])
+    per_employee: dict[str, Decimal] = defaultdict(Decimal)
+    for c in year_claims:
+        for ln in year_lines[c.id]:
+            per_employee[ln.employee_ref] += ln.hours_not_worked
+    for line in lines:
+        taken = per_employee[line.employee_ref]
+        if taken + line.hours_not_worked > quota:
+            remaining = max(quota - taken, Decimal(0))
+            raise AnnualQuotaExceeded(line.employee_ref, year, quota, remaining)
+
+
+# --- drafts --------------------------------------------------------------------------------
+
+
+def _replace_lines(session: Session, claim: Claim, lines: Sequence[LineInput]) -> None:
+    for old in _lines(session, [claim.id])[claim.id]:
+        session.delete(old)
+    session.flush()
+    for position, line in enumerate(lines):
+        session.add(
+            ClaimLine.model_validate(
+                line,
+                update={
+                    "claim_id": claim.id,
+                    "firm_account_id": claim.firm_account_id,
+                    "position": position,
+                },
+            )
+        )
+
+
+def _lock_scope(
+    session: Session, principal: Actor, request_id: uuid.UUID, now: datetime
+) -> tuple[AuthorizationRequest, AuthorizedTerms]:
+    """Lock the request (hours) and its client (annual quota) so that concurrent claims are
+    checked one after the other."""
+    request, terms = requests.require_accepted(session, principal, request_id, now, lock=True)
+    session.exec(select(Client.id).where(Client.id == request.client_id).with_for_update()).first()
+    return request, terms
+
+
+def _record(
+    session: Session, principal: Actor, claim: Claim, verb: str, before: str | None, now: datetime
+) -> None:
+    audit.record(
+        session,
+        principal,
+        action=f"claim.{verb}",
+        resource_type="claim",
+        resource_id=claim.id,
+        establishment_id=claim.establishment_id,
+        before=before,
+        after=claim.status,
+        at=now,
+    )
+
+
+def create_claim(
+    session: Session,
+    principal: Actor,
+    *,
+    request_id: uuid.UUID,
+    data: ClaimCreate,
+    now: datetime,
+    today: date,
+) -> ClaimPublic:
+    request, terms = _lock_scope(session, principal, request_id, now)
+    clients.get_active_establishment(session, principal, request.establishment_id)
+    month_on = date.fromisoformat(f"{data.month}-01")
+    _check_month(month_on, terms)
+    if data.payroll_paid_on is not None:
+        not_in_future("payroll_paid_on", data.payroll_paid_on, today)
+    existing = session.exec(
+        select(Claim).where(Claim.request_id == request.id, Claim.month_on == month_on)
+    ).all()
+    if any(c.status != ClaimStatus.rejected for c in existing):
+        raise DuplicateClaimMonth(data.month)
+    # After a rejection the month is claimed again, as the next version.
+    version = max((c.version for c in existing), default=0) + 1
+    claim = Claim(
+        firm_account_id=principal.firm_account_id,
+        request_id=request.id,
+        establishment_id=request.establishment_id,
+        client_id=request.client_id,
+        month_on=month_on,
+        version=version,
+        payroll_paid_on=data.payroll_paid_on,
+    )
+    session.add(claim)
+    flush_or_raise(
+        session, {"uq_claim_request_id_month_on_version": lambda: DuplicateClaimMonth(data.month)}
+    )
+    check_limits(session, claim, data.lines, terms)
+    _replace_lines(session, claim, data.lines)
+    _record(session, principal, claim, "created", None, now)
+    session.flush()
+    return present(session, claim)
+
+
+def create_correction(
+    session: Session,
+    principal: Actor,
+    *,
+    claim_id: uuid.UUID,
+    data: CorrectionCreate,
+    now: datetime,
+    today: date,
+) -> ClaimPublic:
+    original = get_claim(session, principal, claim_id, lock=True)
+    if original.status != ClaimStatus.paid:
+        raise InvalidTransition("claim", original.status, "corrected (only a paid claim is)")
+    _, terms = _lock_scope(session, principal, original.request_id, now)
+    if data.payroll_paid_on is not None:
+        not_in_future("payroll_paid_on", data.payroll_paid_on, today)
+    correction = Claim(
+        firm_account_id=principal.firm_account_id,
+        request_id=original.request_id,
+        establishment_id=original.establishment_id,
+        client_id=original.client_id,
+        month_on=original.month_on,
+        version=original.version + 1,
+        corrects_id=original.id,
+        payroll_paid_on=data.payroll_paid_on or original.payroll_paid_on,
+    )
+    session.add(correction)
+    month = f"{original.month_on:%Y-%m}"
+    flush_or_raise(
+        session,
+        {
+            "uq_claim_request_id_month_on_version": lambda: DuplicateClaimMonth(month),
+            "uq_claim_corrects_id": lambda: DuplicateClaimMonth(month),
+        },
+    )
+    lines: Sequence[LineInput]
+    if data.lines is not None:
+        lines = data.lines
+    else:
+        lines = [
+            LineInput.model_validate(ln, from_attributes=True)
+            for ln in _lines(session, [original.id])[original.id]
+        ]
+    check_limits(session, correction, lines, terms)
+    _replace_lines(session, correction, lines)
+    _record(session, principal, correction, "created", None, now)
+    session.flush()
+    return present(session, correction)
+
+
+def update_claim(
+    session: Session,
+    principal: Actor,
+    *,
+    claim_id: uuid.UUID,
+    data: ClaimUpdate,
+    now: datetime,
+    today: date,
+) -> ClaimPublic:
+    claim = get_claim(session, principal, claim_id, lock=True)
+    if claim.status != ClaimStatus.draft:
+        raise InvalidTransition("claim", claim.status, "edited (filed claims are immutable, R24)")
+    _, terms = _lock_scope(session, principal, claim.request_id, now)
+    if "payroll_paid_on" in data.model_fields_set:
+        if data.payroll_paid_on is not None:
+            not_in_future("payroll_paid_on", data.payroll_paid_on, today)
+        claim.payroll_paid_on = data.payroll_paid_on
+    if data.lines is not None:
+        check_limits(session, claim, data.lines, terms)
+        _replace_lines(session, claim, data.lines)
+    claim.updated_at = now
+    session.add(claim)
+    session.flush()
+    return present(session, claim)
+
+
+def delete_claim(session: Session, principal: Actor, *, claim_id: uuid.UUID, now: datetime) -> None:
+    claim = get_claim(session, principal, claim_id, lock=True)
+    if claim.status != ClaimStatus.draft:
+        raise InvalidTransition("claim", claim.status, "deleted")
+    for line in _lines(session, [claim.id])[claim.id]:
+        session.delete(line)
+    audit.record(
+        session,
+        principal,
+        action="claim.deleted",
+        resource_type="claim",
+        resource_id=claim.id,
+        establishment_id=claim.establishment_id,
+        before=ClaimStatus.draft,
+        at=now,
+    )
+    session.flush()
+    session.delete(claim)
+    session.flush()
+
+
+# --- lifecycle (R20, R21, R24) -------------------------------------------------------------
+
+
+def file_claim(
+    session: Session,
+    principal: Actor,
+    *,
+    claim_id: uuid.UUID,
+    filed_on: date,
+    now: datetime,
+    today: date,
+) -> ClaimPublic:
+    claim = get_claim(session, principal, claim_id, lock=True)
+    if claim.status != ClaimStatus.draft:
+        raise InvalidTransition("claim", claim.status, "filed")
+    not_in_future("filed_on", filed_on, today)
+    request, terms = _lock_scope(session, principal, claim.request_id, now)
+    contract = contracts.require_contract(
+        session, principal, client_id=request.client_id, on=filed_on
+    )
+    if claim.payroll_paid_on is None:
+        raise PayrollNotPaid()
+    if claim.payroll_paid_on > filed_on:
+        raise PayrollNotPaid(
+            f"The month's pay is paid on {claim.payroll_paid_on}, "
+            f"after the filing on {filed_on} (R20)"
+        )
+    _check_month(claim.month_on, terms)
+    bar = auth_rules.claim_time_bar(terms.end_on)
+    if filed_on > bar:
+        raise ClaimTimeBarred(
+            f"The authorization ended on {terms.end_on}: its claims are filed by {bar} (R21)"
+        )
+    check_limits(session, claim, _lines(session, [claim.id])[claim.id], terms)
+    claim.status = ClaimStatus.filed
+    claim.filed_on = filed_on
+    claim.contract_id = contract.id
+    claim.updated_at = now
+    session.add(claim)
+    _record(session, principal, claim, "filed", ClaimStatus.draft, now)
+    session.flush()
+    return present(session, claim)
+
+
+def _move(
+    session: Session,
+    principal: Actor,
+    claim_id: uuid.UUID,
+    *,
+    expected: ClaimStatus,
+    target: ClaimStatus,
+    verb: str,
+    on: date,
+    now: datetime,
+    today: date,
+    after_field: str,
+    **changes: object,
+) -> ClaimPublic:
+    claim = get_claim(session, principal, claim_id, lock=True)
+    if claim.status != expected:
+        raise InvalidTransition("claim", claim.status, verb)
+    not_in_future(after_field, on, today)
+    previous = claim.validated_on if target == ClaimStatus.paid else claim.filed_on
+    if previous is not None and on < previous:
+        raise InvalidInput(after_field, f"precedes the previous step ({previous})")
+    before = claim.status
+    claim.sqlmodel_update(changes)
+    claim.status = target
+    claim.updated_at = now
+    session.add(claim)
+    _record(session, principal, claim, verb, before, now)
+    session.flush()
+    return present(session, claim)
+
+
+def validate_claim(
+    session: Session, principal: Actor, *, claim_id: uuid.UUID, on: date, now: datetime, today: date
+) -> ClaimPublic:
+    return _move(
+        session,
+        principal,
+        claim_id,
+        expected=ClaimStatus.filed,
+        target=ClaimStatus.validated,
+        verb="validated",
+        on=on,
+        now=now,
+        today=today,
+        after_field="on",
+        validated_on=on,
+    )
+
+
+def reject_claim(
+    session: Session,
+    principal: Actor,
+    *,
+    claim_id: uuid.UUID,
+    reason: str,
+    on: date,
+    now: datetime,
+    today: date,
+) -> ClaimPublic:
+    return _move(
+        session,
+        principal,
+        claim_id,
+        expected=ClaimStatus.filed,
+        target=ClaimStatus.rejected,
+        verb="rejected",
+        on=on,
+        now=now,
+        today=today,
+        after_field="on",
+        rejected_on=on,
+        reject_reason=reason,
+    )
+
+
+def pay_claim(
+    session: Session,
+    principal: Actor,
+    *,
+    claim_id: uuid.UUID,
+    paid_on: date,
+    amount: Decimal,
+    now: datetime,
+    today: date,
+) -> ClaimPublic:
+    return _move(
+        session,
+        principal,
+        claim_id,
+        expected=ClaimStatus.validated,
+        target=ClaimStatus.paid,
+        verb="paid",
+        on=paid_on,
+        now=now,
+        today=today,
+        after_field="paid_on",
+        paid_on=paid_on,
+        paid_amount=amount,
+    )
+
+
+def count_unpaid(session: Session, *, establishment_id: uuid.UUID) -> int:
+    """Filed or validated claims not yet paid (R3: they keep the establishment active)."""
+    stmt = select(func.count()).where(
+        Claim.establishment_id == establishment_id,
+        col(Claim.status).in_([ClaimStatus.filed, ClaimStatus.validated]),
+    )
+    return session.exec(stmt).one()

@@ -1,0 +1,158 @@
+import base64
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile, status
+from fastapi.responses import Response
+from pydantic import StringConstraints
+
+from app.auth.deps import Principal, Scoped, SettingsDep
+from app.contracts import service
+from app.contracts.models import Contract, ContractPublic, TerminateContract
+from app.core.clock import ClockDep
+from app.core.pagination import Page, PageParams, page_params
+from app.core.uploads import read_limited
+from app.db import ReadSession, WriteSession
+from app.errors import problem_responses
+
+AUTH = (401, 403)
+ContractsRead = Annotated[Principal, Scoped("contracts:read")]
+ContractsWrite = Annotated[Principal, Scoped("contracts:write")]
+PageDep = Annotated[PageParams, Depends(page_params)]
+FormText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+router = APIRouter(tags=["contracts"])
+
+
+@router.post(
+    "/v1/clients/{client_id}/contracts",
+    operation_id="contracts-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContractPublic,
+    responses=problem_responses(*AUTH, 404, 413, 415, 422),
+)
+def create_contract(
+    client_id: uuid.UUID,
+    document: Annotated[UploadFile, File(description="The signed service contract (PDF)")],
+    signed_on: Annotated[date, Form()],
+    signatory_name: Annotated[FormText, Form()],
+    signatory_role: Annotated[FormText, Form()],
+    session: WriteSession,
+    principal: ContractsWrite,
+    settings: SettingsDep,
+    clock: ClockDep,
+    engagement_letter_on: Annotated[date | None, Form()] = None,
+) -> Contract:
+    """Upload a client's signed service contract (R6, R7); kept with its SHA-256."""
+    content = read_limited(document.file, settings.max_upload_bytes)
+    return service.create_contract(
+        session,
+        principal,
+        client_id=client_id,
+        signed_on=signed_on,
+        signatory_name=signatory_name,
+        signatory_role=signatory_role,
+        engagement_letter_on=engagement_letter_on,
+        filename=document.filename or "contract.pdf",
+        content=content,
+        now=clock.now(),
+        today=clock.today(),
+    )
+
+
+@router.get(
+    "/v1/clients/{client_id}/contracts",
+    operation_id="contracts-list",
+    response_model=Page[ContractPublic],
+    responses=problem_responses(*AUTH, 404, 422),
+)
+async def list_contracts(
+    client_id: uuid.UUID, session: ReadSession, principal: ContractsRead, page: PageDep
+) -> Page[ContractPublic]:
+    """A client's service contracts, oldest first."""
+    rows, cursor = service.list_contracts(session, principal, client_id=client_id, page=page)
+    return Page(items=[ContractPublic.model_validate(c) for c in rows], next_cursor=cursor)
+
+
+@router.get(
+    "/v1/contracts/{contract_id}",
+    operation_id="contracts-get",
+    response_model=ContractPublic,
+    responses=problem_responses(*AUTH, 404),
+)
+async def get_contract(
+    contract_id: uuid.UUID, session: ReadSession, principal: ContractsRead
+) -> Contract:
+    """One service contract."""
+    return service.get_contract(session, principal, contract_id)
+
+
+@router.get(
+    "/v1/contracts/{contract_id}/document",
+    operation_id="contracts-document",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The exact bytes uploaded"},
+        **problem_responses(*AUTH, 404),
+    },
+)
+async def download_document(
+    contract_id: uuid.UUID, session: ReadSession, principal: ContractsRead
+) -> Response:
+    """The signed document, byte for byte, its SHA-256 in `Repr-Digest` and `X-Content-SHA256`."""
+    document = service.get_document(session, principal, contract_id)
+    return Response(
+        content=document.content,
+        media_type=document.media_type,
+        headers={
+            "X-Content-SHA256": document.sha256,
+            "Repr-Digest": f"sha-256=:{_b64(document.sha256)}:",
+            "Content-Disposition": f'attachment; filename="{_safe_filename(document.filename)}"',
+        },
+    )
+
+
+@router.post(
+    "/v1/contracts/{contract_id}/terminate",
+    operation_id="contracts-terminate",
+    response_model=ContractPublic,
+    responses=problem_responses(*AUTH, 404, 409, 422),
+)
+def terminate_contract(
+    contract_id: uuid.UUID,
+    body: TerminateContract,
+    session: WriteSession,
+    principal: ContractsWrite,
+    clock: ClockDep,
+) -> Contract:
+    """Terminate a contract: no new filing relies on it from that date (R6)."""
+    return service.terminate_contract(
+        session,
+        principal,
+        contract_id=contract_id,
+        on=body.on or clock.today(),
+        now=clock.now(),
+        today=clock.today(),
+    )
+
+
+@router.delete(
+    "/v1/contracts/{contract_id}",
+    operation_id="contracts-delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(*AUTH, 404, 409),
+)
+def delete_contract(
+    contract_id: uuid.UUID, session: WriteSession, principal: ContractsWrite, clock: ClockDep
+) -> None:
+    """Delete a contract uploaded by mistake; one that backs a filing is kept (R7)."""
+    service.delete_contract(session, principal, contract_id=contract_id, now=clock.now())
+
+
+def _b64(hex_digest: str) -> str:
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+def _safe_filename(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100] or "document.pdf"

@@ -1,0 +1,188 @@
+import hashlib
+import uuid
+from datetime import date, datetime
+
+from sqlmodel import Session, col
+
+from app.audit import service as audit
+from app.clients import service as clients
+from app.contracts.errors import ContractInUse, ContractRequired, UnsupportedFileType
+from app.contracts.models import Contract, ContractStatus, Document
+from app.core.dates import not_in_future
+from app.core.pagination import PageParams, paginate
+from app.core.tenancy import get_scoped, scoped
+from app.errors import InvalidInput, InvalidTransition
+
+PDF_MAGIC = b"%PDF-"
+PrincipalLike = audit.Actor
+
+
+def _is_pdf(content: bytes) -> bool:
+    # The PDF header must appear within the first 1024 bytes (ISO 32000-1, 7.5.2).
+    return PDF_MAGIC in content[:1024]
+
+
+def store_document(
+    session: Session, principal: PrincipalLike, *, filename: str, content: bytes
+) -> Document:
+    if not _is_pdf(content):
+        raise UnsupportedFileType()
+    document = Document(
+        firm_account_id=principal.firm_account_id,
+        media_type="application/pdf",
+        filename=filename[:255] or "document.pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+    )
+    session.add(document)
+    session.flush()  # no ORM relationship orders the inserts: the row must exist first
+    return document
+
+
+def create_contract(
+    session: Session,
+    principal: PrincipalLike,
+    *,
+    client_id: uuid.UUID,
+    signed_on: date,
+    signatory_name: str,
+    signatory_role: str,
+    engagement_letter_on: date | None,
+    filename: str,
+    content: bytes,
+    now: datetime,
+    today: date,
+) -> Contract:
+    client = clients.get_client(session, principal, client_id)
+    not_in_future("signed_on", signed_on, today)
+    if engagement_letter_on is not None:
+        not_in_future("engagement_letter_on", engagement_letter_on, today)
+    document = store_document(session, principal, filename=filename, content=content)
+    contract = Contract(
+        firm_account_id=principal.firm_account_id,
+        client_id=client.id,
+        document_id=document.id,
+        sha256=document.sha256,
+        size=document.size,
+        filename=document.filename,
+        signed_on=signed_on,
+        signatory_name=signatory_name,
+        signatory_role=signatory_role,
+        engagement_letter_on=engagement_letter_on,
+    )
+    session.add(contract)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        action="contract.created",
+        resource_type="contract",
+        resource_id=contract.id,
+        after=contract.status,
+        at=now,
+    )
+    return contract
+
+
+def get_contract(session: Session, principal: PrincipalLike, contract_id: uuid.UUID) -> Contract:
+    return get_scoped(session, Contract, contract_id, principal, label="Contract")
+
+
+def list_contracts(
+    session: Session, principal: PrincipalLike, *, client_id: uuid.UUID, page: PageParams
+) -> tuple[list[Contract], str | None]:
+    clients.get_client(session, principal, client_id)
+    stmt = scoped(Contract, principal).where(Contract.client_id == client_id)
+    rows, cursor = paginate(session, stmt, Contract.id, page)  # type: ignore[arg-type]
+    return list(rows), cursor
+
+
+def get_document(session: Session, principal: PrincipalLike, contract_id: uuid.UUID) -> Document:
+    contract = get_contract(session, principal, contract_id)
+    return get_scoped(session, Document, contract.document_id, principal, label="Document")
+
+
+def terminate_contract(
+    session: Session,
+    principal: PrincipalLike,
+    *,
+    contract_id: uuid.UUID,
+    on: date,
+    now: datetime,
+    today: date,
+) -> Contract:
+    contract = get_scoped(
+        session, Contract, contract_id, principal, label="Contract", for_update=True
+    )
+    if contract.status != ContractStatus.active:
+        raise InvalidTransition("contract", contract.status, "terminated")
+    not_in_future("on", on, today)
+    if on < contract.signed_on:
+        raise InvalidInput("on", f"a contract signed on {contract.signed_on} ends after that date")
+    contract.status = ContractStatus.terminated
+    contract.terminated_on = on
+    session.add(contract)
+    audit.record(
+        session,
+        principal,
+        action="contract.terminated",
+        resource_type="contract",
+        resource_id=contract.id,
+        before="active",
+        after="terminated",
+        at=now,
+    )
+    session.flush()
+    return contract
+
+
+def delete_contract(
+    session: Session, principal: PrincipalLike, *, contract_id: uuid.UUID, now: datetime
+) -> None:
+    contract = get_scoped(
+        session, Contract, contract_id, principal, label="Contract", for_update=True
+    )
+    if contract.in_use:
+        raise ContractInUse()
+    document = session.get(
+        Document, contract.document_id
+    )  # same firm: reached through its contract
+    session.delete(contract)
+    session.flush()
+    if document is not None:
+        session.delete(document)
+    audit.record(
+        session,
+        principal,
+        action="contract.deleted",
+        resource_type="contract",
+        resource_id=contract.id,
+        before=contract.status,
+        at=now,
+    )
+    session.flush()
+
+
+def require_contract(
+    session: Session, principal: PrincipalLike, *, client_id: uuid.UUID, on: date
+) -> Contract:
+    """R6: a contract signed on or before `on` and not terminated on it; it then backs a filing
+    and can no longer be deleted (R7)."""
+    stmt = (
+        scoped(Contract, principal)
+        .where(
+            Contract.client_id == client_id,
+            col(Contract.signed_on) <= on,
+            (col(Contract.terminated_on).is_(None)) | (col(Contract.terminated_on) > on),
+        )
+        .order_by(col(Contract.signed_on).desc())
+        .with_for_update()
+    )
+    contract = session.exec(stmt).first()
+    if contract is None:
+        raise ContractRequired(on)
+    if not contract.in_use:
+        contract.in_use = True
+        session.add(contract)
+    return contract

@@ -1,0 +1,26 @@
+import uuid
+from datetime import date
+from enum import StrEnum
+
+from sqlmodel import SQLModel
+
+
+class DeadlineKind(StrEnum):
+    filing_window = "filing_window"
+    implicit_acceptance = "implicit_acceptance"
+    cse_opinion = "cse_opinion"
+    appeal = "appeal"
+    claim = "claim"
+    authorization_end = "authorization_end"
+
+
+class Deadline(SQLModel):
+    kind: DeadlineKind
+    due_on: date
+    overdue: bool
+    establishment_id: uuid.UUID
+    client_id: uuid.UUID
+    resource_type: str
+    resource_id: uuid.UUID
+    month: str | None = None
+    description: str

@@ -1,0 +1,78 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from app.auth.deps import Principal, Scoped
+from app.core.clock import ClockDep
+from app.db import ReadSession, WriteSession
+from app.errors import problem_responses
+from app.habilitations import service
+from app.habilitations.models import HabilitationPublic, HabilitationStatus, HabilitationStep
+
+AUTH = (401, 403)
+Read = Annotated[Principal, Scoped("establishments:read")]
+Write = Annotated[Principal, Scoped("establishments:write")]
+
+router = APIRouter(
+    prefix="/v1/establishments/{establishment_id}/habilitation", tags=["habilitation"]
+)
+
+
+@router.get(
+    "",
+    operation_id="habilitation-get",
+    response_model=HabilitationPublic,
+    responses=problem_responses(*AUTH, 404),
+)
+async def get_habilitation(
+    establishment_id: uuid.UUID, session: ReadSession, principal: Read
+) -> HabilitationPublic:
+    """Where the establishment's APART account stands (R8)."""
+    return service.get_habilitation(session, principal, establishment_id)
+
+
+def _step(target: HabilitationStatus, path: str, operation_id: str, doc: str) -> None:
+    @router.post(
+        path,
+        operation_id=operation_id,
+        response_model=HabilitationPublic,
+        responses=problem_responses(*AUTH, 404, 409, 422),
+        description=doc,
+    )
+    def step(
+        establishment_id: uuid.UUID,
+        body: HabilitationStep,
+        session: WriteSession,
+        principal: Write,
+        clock: ClockDep,
+    ) -> HabilitationPublic:
+        return service.advance(
+            session,
+            principal,
+            establishment_id=establishment_id,
+            target=target,
+            on=body.on or clock.today(),
+            now=clock.now(),
+            today=clock.today(),
+        )
+
+
+_step(
+    HabilitationStatus.requested,
+    "/request",
+    "habilitation-request",
+    "The firm asked APART for the establishment's space; needs a contract in force (R6).",
+)
+_step(
+    HabilitationStatus.credentials_sent,
+    "/credentials-sent",
+    "habilitation-credentials-sent",
+    "APART sent the establishment's codes to the client (R8).",
+)
+_step(
+    HabilitationStatus.habilitated,
+    "/habilitated",
+    "habilitation-habilitated",
+    "The client passed the habilitation to the firm: DAPs can now be filed (R8, R9).",
+)
