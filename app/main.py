@@ -29,6 +29,7 @@ from app.errors import install_error_handlers
 from app.firms.routes import router as firm_router
 from app.firms.routes import users
 from app.habilitations.routes import router as habilitations_router
+from app.legal.table import parameter_table
 
 DESCRIPTION = """
 Back office for accounting firms that file French partial-activity (*activité partielle*)
@@ -48,6 +49,7 @@ def create_app(
     session_factory: Any = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    parameter_table()  # fail at start-up, not on a request, if the parameter file is invalid
     engine = make_engine(settings)
     read_engine = make_engine(settings, for_reads=True)
 

@@ -13,6 +13,7 @@ from stdnum.fr import nir as stdnum_nir
 
 from app.core.models import InputModel, created_at_field, id_field, quantized
 from app.db import DecimalType
+from app.legal.table import Regime
 
 
 class ClaimStatus(StrEnum):
@@ -86,6 +87,9 @@ class Claim(SQLModel, table=True):
     reject_reason: str | None = Field(default=None, sa_type=Text)
     paid_on: date | None = None
     paid_amount: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
+    # Stored when the payment is recorded: what was expected then, and paid minus expected.
+    expected_allocation: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
+    discrepancy: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 
@@ -104,6 +108,7 @@ class ClaimLine(SQLModel, table=True):
     contract_hours: Decimal = Field(sa_type=DecimalType(8, 2))
     hours_not_worked: Decimal = Field(sa_type=DecimalType(8, 2))
     hourly_rate: Decimal = Field(sa_type=DecimalType(12, 4))
+    regime: Regime | None = Field(default=None, sa_type=String(16))
 
 
 class LineInput(InputModel):
@@ -115,6 +120,9 @@ class LineInput(InputModel):
     contract_hours: HoursValue = Field(description="Contractual hours of the month")
     hours_not_worked: HoursValue
     hourly_rate: Rate = Field(description="Gross hourly rate, €")
+    regime: Regime | None = Field(
+        default=None, description="Overrides the client's regime for this line (R23)"
+    )
 
     @model_validator(mode="after")
     def _hours_within_contract(self) -> "LineInput":
@@ -169,7 +177,20 @@ class CorrectionCreate(InputModel):
         return self
 
 
-class LinePublic(SQLModel):
+class LineAmountsPublic(SQLModel):
+    regime: Regime = Field(description="The regime the line was computed with")
+    capped_hourly_rate: Decimal = Field(description="Hourly rate capped at 4.5 × SMIC")
+    indemnity_per_hour: Decimal
+    allocation_per_hour: Decimal
+    indemnity_amount: Decimal = Field(description="Rounded to the cent, half up")
+    allocation_amount: Decimal = Field(description="Rounded to the cent, half up")
+    applied: list[str] = Field(
+        description="Caps and floors applied: hourly_cap, indemnity_floor, "
+        "indemnity_at_own_rate, allocation_floor, allocation_at_indemnity"
+    )
+
+
+class LinePublic(LineAmountsPublic):
     employee_ref: str
     employee_name: str
     nir: str | None = Field(description="Masked")
@@ -194,9 +215,16 @@ class ClaimSummary(SQLModel):
     rejected_on: date | None
     reject_reason: str | None
     paid_on: date | None
-    paid_amount: Decimal | None
     employee_count: int
     total_hours: Decimal
+    total_indemnity: Decimal
+    total_allocation: Decimal
+    employer_cost: Decimal = Field(description="Indemnities minus allocation: left to the employer")
+    expected_allocation: Decimal = Field(
+        description="What the state should pay: the total allocation (as of payment once paid)"
+    )
+    paid_amount: Decimal | None
+    discrepancy: Decimal | None = Field(description="Paid minus expected, once paid")
     created_at: datetime
 
 
@@ -226,3 +254,23 @@ def mask_nir(nir: str | None) -> str | None:
     if not nir:
         return None
     return f"{nir[0]} ** ** ** *** *** {nir[-2:]}"
+
+
+class AuthorizationSummary(SQLModel):
+    request_id: uuid.UUID
+    status: str
+    start_on: date | None
+    end_on: date | None
+    authorized_hours: Decimal | None
+    hours_claimed: Decimal = Field(description="Filed, validated and paid claims (latest versions)")
+    hours_remaining: Decimal | None
+    expected_allocation: Decimal
+    paid_amount: Decimal
+    claims: int
+
+
+class EstablishmentSummary(SQLModel):
+    establishment_id: uuid.UUID
+    authorizations: list[AuthorizationSummary]
+    expected_allocation: Decimal
+    paid_amount: Decimal

@@ -2,9 +2,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import Response
 
 from app.auth.deps import Principal, Scoped
 from app.claims import service
+from app.claims.export import COLUMNS, DecimalMark, ExportFormat, Separator, to_csv
 from app.claims.models import (
     ClaimCreate,
     ClaimPublic,
@@ -12,6 +14,7 @@ from app.claims.models import (
     ClaimSummary,
     ClaimUpdate,
     CorrectionCreate,
+    EstablishmentSummary,
     FileClaim,
     Month,
     PayClaim,
@@ -79,10 +82,19 @@ async def list_claims(
     status: ClaimStatus | None = None,
     establishment_id: uuid.UUID | None = None,
     month: Annotated[Month | None, Query()] = None,
+    discrepancy: Annotated[
+        bool | None, Query(description="true: paid claims whose amount differs from expected")
+    ] = None,
 ) -> Page[ClaimSummary]:
-    """The firm's claims, oldest first, by status, establishment or month."""
+    """The firm's claims, oldest first, by status, establishment, month or payment discrepancy."""
     items, cursor = service.list_claims(
-        session, principal, page=page, status=status, establishment_id=establishment_id, month=month
+        session,
+        principal,
+        page=page,
+        status=status,
+        establishment_id=establishment_id,
+        month=month,
+        discrepancy=discrepancy,
     )
     return Page(items=items, next_cursor=cursor)
 
@@ -96,6 +108,44 @@ async def list_claims(
 async def get_claim(claim_id: uuid.UUID, session: ReadSession, principal: Read) -> ClaimPublic:
     """One claim with its lines (social security numbers masked)."""
     return service.get_public(session, principal, claim_id)
+
+
+@router.get(
+    "/v1/claims/{claim_id}/export",
+    operation_id="claims-export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "CSV: one row per employee line, then a TOTAL row; columns "
+            + ", ".join(COLUMNS)
+            + ". JSON: the claim as returned by GET /v1/claims/{id}.",
+            "content": {"text/csv": {}, "application/json": {}},
+        },
+        **problem_responses(*AUTH, 404, 422),
+    },
+)
+async def export_claim(
+    claim_id: uuid.UUID,
+    session: ReadSession,
+    principal: Read,
+    format: ExportFormat = ExportFormat.csv,
+    separator: Annotated[Separator, Query(description="CSV field separator")] = Separator.semicolon,
+    decimal: Annotated[DecimalMark, Query(description="CSV decimal mark")] = DecimalMark.comma,
+) -> Response:
+    """Export a claim's lines and totals (UTF-8): CSV for spreadsheets, or JSON."""
+    claim = service.get_public(session, principal, claim_id)
+    name = f"claim-{claim.month}-v{claim.version}"
+    if format == ExportFormat.json:
+        return Response(
+            claim.model_dump_json(),
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
+        )
+    return Response(
+        to_csv(claim, separator=separator, decimal_mark=decimal).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
 
 
 @router.patch(
@@ -226,4 +276,19 @@ def correct_claim(
     """Draft a corrected version of a paid claim; it references the claim it corrects (R24)."""
     return service.create_correction(
         session, principal, claim_id=claim_id, data=body, now=clock.now(), today=clock.today()
+    )
+
+
+@router.get(
+    "/v1/establishments/{establishment_id}/summary",
+    operation_id="establishments-summary",
+    response_model=EstablishmentSummary,
+    responses=problem_responses(*AUTH, 404),
+)
+async def establishment_summary(
+    establishment_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
+) -> EstablishmentSummary:
+    """Per authorization: hours authorized, claimed and remaining; amounts expected and paid."""
+    return service.establishment_summary(
+        session, principal, establishment_id=establishment_id, now=clock.now()
     )

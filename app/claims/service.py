@@ -3,8 +3,10 @@
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -23,6 +25,7 @@ from app.claims.errors import (
     PayrollNotPaid,
 )
 from app.claims.models import (
+    AuthorizationSummary,
     Claim,
     ClaimCreate,
     ClaimLine,
@@ -31,24 +34,27 @@ from app.claims.models import (
     ClaimSummary,
     ClaimUpdate,
     CorrectionCreate,
+    EstablishmentSummary,
     LineInput,
     LinePublic,
     mask_nir,
 )
 from app.clients import service as clients
-from app.clients.models import Client
+from app.clients.models import Client, ClientRegime
 from app.contracts import service as contracts
 from app.core.dates import month_end, not_in_future
 from app.core.integrity import flush_or_raise
 from app.core.pagination import PageParams, paginate
 from app.core.tenancy import get_scoped, scoped
 from app.errors import InvalidInput, InvalidTransition
+from app.legal.amounts import line_amounts
+from app.legal.table import parameter_table
 
 Actor = audit.Actor
 COUNTED = (ClaimStatus.filed, ClaimStatus.validated, ClaimStatus.paid)
 
 
-# --- presenting ----------------------------------------------------------------------------
+# --- presenting (amounts: R23) -------------------------------------------------------------
 
 
 def _lines(session: Session, claim_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ClaimLine]]:
@@ -60,25 +66,66 @@ def _lines(session: Session, claim_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, 
     return out
 
 
-def _summary_fields(claim: Claim, lines: Sequence[ClaimLine]) -> dict[str, object]:
-    return {
+def _computed(
+    claim: Claim, lines: Sequence[ClaimLine], regimes: list[ClientRegime]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Each line's amounts with the parameters of the claim's month, and the claim's totals."""
+    table = parameter_table()
+    client_regime = clients.regime_on(regimes, claim.month_on)
+    computed = []
+    for line in lines:
+        regime = line.regime or client_regime
+        amounts = line_amounts(
+            table.for_month(claim.month_on, regime), line.hourly_rate, line.hours_not_worked
+        )
+        computed.append({**asdict(amounts), "applied": list(amounts.applied), "regime": regime})
+    zero = Decimal("0.00")
+    indemnity = sum((c["indemnity_amount"] for c in computed), zero)
+    allocation = sum((c["allocation_amount"] for c in computed), zero)
+    totals = {
         "month": claim.month_on.strftime("%Y-%m"),
         "employee_count": len(lines),
-        "total_hours": sum((line.hours_not_worked for line in lines), Decimal("0.00")),
+        "total_hours": sum((line.hours_not_worked for line in lines), zero),
+        "total_indemnity": indemnity,
+        "total_allocation": allocation,
+        "employer_cost": indemnity - allocation,
+        "expected_allocation": (
+            claim.expected_allocation if claim.expected_allocation is not None else allocation
+        ),
     }
+    return computed, totals
 
 
-def to_public(claim: Claim, lines: Sequence[ClaimLine]) -> ClaimPublic:
+def expected_allocation(session: Session, claim: Claim) -> Decimal:
+    lines = _lines(session, [claim.id])[claim.id]
+    regimes = clients.regimes_of(session, [claim.client_id])[claim.client_id]
+    return _computed(claim, lines, regimes)[1]["total_allocation"]
+
+
+def to_public(claim: Claim, lines: Sequence[ClaimLine], regimes: list[ClientRegime]) -> ClaimPublic:
+    computed, totals = _computed(claim, lines, regimes)
     public_lines = [
-        LinePublic.model_validate(line, update={"nir": mask_nir(line.nir)}) for line in lines
+        LinePublic.model_validate(line, update={**amounts, "nir": mask_nir(line.nir)})
+        for line, amounts in zip(lines, computed, strict=True)
     ]
-    return ClaimPublic.model_validate(
-        claim, update={**_summary_fields(claim, lines), "lines": public_lines}
-    )
+    return ClaimPublic.model_validate(claim, update={**totals, "lines": public_lines})
 
 
 def present(session: Session, claim: Claim) -> ClaimPublic:
-    return to_public(claim, _lines(session, [claim.id])[claim.id])
+    regimes = clients.regimes_of(session, [claim.client_id])[claim.client_id]
+    return to_public(claim, _lines(session, [claim.id])[claim.id], regimes)
+
+
+def _check_month_covered(month_on: date) -> None:
+    """R23: a month outside the legal parameter table is refused, naming the covered range."""
+    table = parameter_table()
+    if not table.first_month <= month_on <= table.last_month:
+        raise InvalidInput(
+            "month",
+            f"no legal parameters for {month_on:%Y-%m}: the table covers "
+            f"{table.first_month:%Y-%m} to {table.last_month:%Y-%m}",
+            type="month_outside_parameters",
+        )
 
 
 def get_claim(
@@ -100,6 +147,7 @@ def list_claims(
     establishment_id: uuid.UUID | None = None,
     status: ClaimStatus | None = None,
     month: str | None = None,
+    discrepancy: bool | None = None,
 ) -> tuple[list[ClaimSummary], str | None]:
     stmt = scoped(Claim, principal)
     if request_id is not None:
@@ -111,9 +159,17 @@ def list_claims(
         stmt = stmt.where(Claim.status == status)
     if month is not None:
         stmt = stmt.where(Claim.month_on == date.fromisoformat(f"{month}-01"))
+    if discrepancy is True:
+        stmt = stmt.where(col(Claim.discrepancy).is_not(None), col(Claim.discrepancy) != 0)
+    elif discrepancy is False:
+        stmt = stmt.where(col(Claim.discrepancy) == 0)
     rows, cursor = paginate(session, stmt, Claim.id, page)  # type: ignore[arg-type]
     lines = _lines(session, [c.id for c in rows])
-    items = [ClaimSummary.model_validate(c, update=_summary_fields(c, lines[c.id])) for c in rows]
+    regimes = clients.regimes_of(session, list({c.client_id for c in rows}))
+    items = [
+        ClaimSummary.model_validate(c, update=_computed(c, lines[c.id], regimes[c.client_id])[1])
+        for c in rows
+    ]
     return items, cursor
 
 
@@ -236,6 +292,7 @@ def create_claim(
     request, terms = _lock_scope(session, principal, request_id, now)
     clients.get_active_establishment(session, principal, request.establishment_id)
     month_on = date.fromisoformat(f"{data.month}-01")
+    _check_month_covered(month_on)
     _check_month(month_on, terms)
     if data.payroll_paid_on is not None:
         not_in_future("payroll_paid_on", data.payroll_paid_on, today)
@@ -514,3 +571,52 @@ def count_unpaid(session: Session, *, establishment_id: uuid.UUID) -> int:
         col(Claim.status).in_([ClaimStatus.filed, ClaimStatus.validated]),
     )
     return session.exec(stmt).one()
+
+
+def establishment_summary(
+    session: Session, principal: Actor, *, establishment_id: uuid.UUID, now: datetime
+) -> EstablishmentSummary:
+    """Per authorization: hours authorized, claimed and remaining; amounts expected and paid."""
+    establishment = clients.get_establishment(session, principal, establishment_id)
+    found = list(
+        session.exec(
+            scoped(AuthorizationRequest, principal)
+            .where(AuthorizationRequest.establishment_id == establishment.id)
+            .order_by(col(AuthorizationRequest.id))
+        )
+    )
+    amendments = requests.amendments_of(session, [r.id for r in found])
+    regimes = clients.regimes_of(session, [establishment.client_id])[establishment.client_id]
+    zero = Decimal("0.00")
+    items = []
+    for request in found:
+        counted = _counted_claims(session, [Claim.request_id == request.id], set())
+        lines = _lines(session, [c.id for c in counted])
+        hours = sum((ln.hours_not_worked for c in counted for ln in lines[c.id]), zero)
+        expected = sum(
+            (_computed(c, lines[c.id], regimes)[1]["expected_allocation"] for c in counted), zero
+        )
+        paid = sum((c.paid_amount or zero for c in counted), zero)
+        terms = requests.authorized_terms(request, amendments[request.id], now)
+        items.append(
+            AuthorizationSummary(
+                request_id=request.id,
+                status=auth_rules.effective_status(
+                    request.status, request.implicit_acceptance_at, now
+                ),
+                start_on=terms.start_on if terms else request.start_on,
+                end_on=terms.end_on if terms else request.end_on,
+                authorized_hours=terms.hours if terms else None,
+                hours_claimed=hours,
+                hours_remaining=terms.hours - hours if terms else None,
+                expected_allocation=expected,
+                paid_amount=paid,
+                claims=len(counted),
+            )
+        )
+    return EstablishmentSummary(
+        establishment_id=establishment.id,
+        authorizations=items,
+        expected_allocation=sum((i.expected_allocation for i in items), zero),
+        paid_amount=sum((i.paid_amount for i in items), zero),
+    )

@@ -45,3 +45,10 @@ class EstablishmentBusy(Conflict):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
+
+
+class ClientHasContracts(Conflict):
+    code, title = "client_has_contracts", "Client has contracts"
+
+    def __init__(self) -> None:
+        super().__init__("A client with service contracts is kept with them (R7)")

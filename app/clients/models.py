@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from app.core.identifiers import Siren, Siret
 from app.core.models import Email, InputModel, Name, created_at_field, id_field
 from app.db import UTCDateTime
+from app.legal.table import Regime
 
 PostalCode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -37,6 +38,37 @@ class ClientCreate(InputModel):
     legal_name: Name
     headcount: int = Field(ge=0, le=1_000_000, description="Employees of the company (R15)")
     contact_email: Email | None = None
+    regime: Regime = Field(
+        default=Regime.general,
+        description="Partial-activity regime (R23); later changes: POST /v1/clients/{id}/regimes",
+    )
+
+
+# Before the first month of partial activity: the regime given at creation applies throughout.
+INITIAL_REGIME_FROM = date(2020, 1, 1)
+
+
+class ClientRegime(SQLModel, table=True):
+    """The client's regime for partial activity from a date on (R23)."""
+
+    __tablename__ = "client_regime"
+    __table_args__ = (UniqueConstraint("client_id", "effective_from"),)
+
+    id: uuid.UUID = id_field()
+    firm_account_id: uuid.UUID = Field(foreign_key="firm_account.id", index=True)
+    client_id: uuid.UUID = Field(foreign_key="client.id", index=True)
+    regime: Regime = Field(sa_type=String(16))
+    effective_from: date
+
+
+class RegimeChange(InputModel):
+    regime: Regime
+    effective_from: date = Field(description="First day the regime applies (months from then on)")
+
+
+class RegimePublic(SQLModel):
+    regime: Regime
+    effective_from: date
 
 
 class ClientUpdate(InputModel):
@@ -54,6 +86,7 @@ class ClientPublic(SQLModel):
     legal_name: str
     headcount: int
     contact_email: str | None
+    regime: Regime = Field(description="The regime in force today")
     created_at: datetime
     updated_at: datetime
 

@@ -6,15 +6,17 @@ from fastapi import APIRouter, Depends, Query, status
 from app.auth.deps import Principal, Scoped
 from app.clients import service
 from app.clients.models import (
-    Client,
     ClientCreate,
     ClientPublic,
+    ClientRegime,
     ClientUpdate,
     Establishment,
     EstablishmentCreate,
     EstablishmentPublic,
     EstablishmentStatus,
     EstablishmentUpdate,
+    RegimeChange,
+    RegimePublic,
 )
 from app.core.clock import ClockDep
 from app.core.identifiers import Siren
@@ -39,9 +41,11 @@ clients = APIRouter(prefix="/v1/clients", tags=["clients"])
     response_model=ClientPublic,
     responses=problem_responses(*AUTH, 409, 422),
 )
-def create_client(body: ClientCreate, session: WriteSession, principal: ClientsWrite) -> Client:
+def create_client(
+    body: ClientCreate, session: WriteSession, principal: ClientsWrite, clock: ClockDep
+) -> ClientPublic:
     """Register a client company (SIREN unique within the firm account)."""
-    return service.create_client(session, principal, data=body)
+    return service.create_client(session, principal, data=body, today=clock.today())
 
 
 @clients.get(
@@ -54,11 +58,14 @@ async def list_clients(
     session: ReadSession,
     principal: ClientsRead,
     page: PageDep,
+    clock: ClockDep,
     siren: Annotated[Siren | None, Query(description="Exact SIREN")] = None,
 ) -> Page[ClientPublic]:
     """The firm's client companies, oldest first."""
-    rows, cursor = service.list_clients(session, principal, page=page, siren=siren)
-    return Page(items=[ClientPublic.model_validate(c) for c in rows], next_cursor=cursor)
+    items, cursor = service.list_clients(
+        session, principal, page=page, siren=siren, today=clock.today()
+    )
+    return Page(items=items, next_cursor=cursor)
 
 
 @clients.get(
@@ -67,9 +74,11 @@ async def list_clients(
     response_model=ClientPublic,
     responses=problem_responses(*AUTH, 404),
 )
-async def get_client(client_id: uuid.UUID, session: ReadSession, principal: ClientsRead) -> Client:
-    """One client company."""
-    return service.get_client(session, principal, client_id)
+async def get_client(
+    client_id: uuid.UUID, session: ReadSession, principal: ClientsRead, clock: ClockDep
+) -> ClientPublic:
+    """One client company, with the regime in force today."""
+    return service.get_client_public(session, principal, client_id, clock.today())
 
 
 @clients.patch(
@@ -84,10 +93,10 @@ def update_client(
     session: WriteSession,
     principal: ClientsWrite,
     clock: ClockDep,
-) -> Client:
+) -> ClientPublic:
     """Change a client company; its SIREN only while it has no establishment."""
     return service.update_client(
-        session, principal, client_id=client_id, data=body, now=clock.now()
+        session, principal, client_id=client_id, data=body, now=clock.now(), today=clock.today()
     )
 
 
@@ -100,6 +109,38 @@ def update_client(
 def delete_client(client_id: uuid.UUID, session: WriteSession, principal: ClientsWrite) -> None:
     """Delete a client company that has no establishment."""
     service.delete_client(session, principal, client_id=client_id)
+
+
+@clients.get(
+    "/{client_id}/regimes",
+    operation_id="clients-regimes-list",
+    response_model=list[RegimePublic],
+    responses=problem_responses(*AUTH, 404),
+)
+async def list_regimes(
+    client_id: uuid.UUID, session: ReadSession, principal: ClientsRead
+) -> list[ClientRegime]:
+    """The client's partial-activity regimes with the date each applies from (R23)."""
+    return service.list_regimes(session, principal, client_id)
+
+
+@clients.post(
+    "/{client_id}/regimes",
+    operation_id="clients-regimes-change",
+    response_model=list[RegimePublic],
+    responses=problem_responses(*AUTH, 404, 422),
+)
+def change_regime(
+    client_id: uuid.UUID,
+    body: RegimeChange,
+    session: WriteSession,
+    principal: ClientsWrite,
+    clock: ClockDep,
+) -> list[ClientRegime]:
+    """Record a change of regime from a date on (e.g. closed by administrative decision)."""
+    return service.change_regime(
+        session, principal, client_id=client_id, data=body, now=clock.now()
+    )
 
 
 establishments = APIRouter(prefix="/v1/establishments", tags=["establishments"])

@@ -1,10 +1,11 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.clients.errors import (
+    ClientHasContracts,
     ClientHasEstablishments,
     DuplicateSiren,
     DuplicateSiret,
@@ -13,34 +14,118 @@ from app.clients.errors import (
     SirenMismatch,
 )
 from app.clients.models import (
+    INITIAL_REGIME_FROM,
     Client,
     ClientCreate,
+    ClientPublic,
+    ClientRegime,
     ClientUpdate,
     Establishment,
     EstablishmentCreate,
     EstablishmentStatus,
     EstablishmentUpdate,
+    RegimeChange,
 )
 from app.core.integrity import flush_or_raise
 from app.core.pagination import PageParams, paginate
 from app.core.tenancy import TenantPrincipal, get_scoped, scoped
 from app.firms import service as firms
+from app.legal.table import Regime
 
 # --- clients -------------------------------------------------------------------------------
+
+
+def regimes_of(
+    session: Session, client_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[ClientRegime]]:
+    """Each client's regime rows, oldest first."""
+    out: dict[uuid.UUID, list[ClientRegime]] = {i: [] for i in client_ids}
+    if client_ids:
+        stmt = select(ClientRegime).where(col(ClientRegime.client_id).in_(client_ids))
+        for row in session.exec(stmt.order_by(col(ClientRegime.effective_from))):
+            out[row.client_id].append(row)
+    return out
+
+
+def regime_on(rows: list[ClientRegime], day: date) -> Regime:
+    current = Regime.general
+    for row in rows:
+        if row.effective_from <= day:
+            current = row.regime
+    return current
+
+
+def present_clients(session: Session, clients: list[Client], today: date) -> list[ClientPublic]:
+    regimes = regimes_of(session, [c.id for c in clients])
+    return [
+        ClientPublic.model_validate(c, update={"regime": regime_on(regimes[c.id], today)})
+        for c in clients
+    ]
+
+
+def list_regimes(
+    session: Session, principal: TenantPrincipal, client_id: uuid.UUID
+) -> list[ClientRegime]:
+    get_client(session, principal, client_id)
+    return regimes_of(session, [client_id])[client_id]
+
+
+def change_regime(
+    session: Session,
+    principal: TenantPrincipal,
+    *,
+    client_id: uuid.UUID,
+    data: RegimeChange,
+    now: datetime,
+) -> list[ClientRegime]:
+    """From `effective_from` on, the client's claims use this regime (R23)."""
+    client = get_scoped(session, Client, client_id, principal, label="Client", for_update=True)
+    existing = session.exec(
+        select(ClientRegime).where(
+            ClientRegime.client_id == client.id, ClientRegime.effective_from == data.effective_from
+        )
+    ).first()
+    if existing is not None:
+        existing.regime = data.regime
+        session.add(existing)
+    else:
+        session.add(
+            ClientRegime(
+                firm_account_id=principal.firm_account_id,
+                client_id=client.id,
+                regime=data.regime,
+                effective_from=data.effective_from,
+            )
+        )
+    client.updated_at = now
+    session.add(client)
+    session.flush()
+    return regimes_of(session, [client.id])[client.id]
 
 
 def get_client(session: Session, principal: TenantPrincipal, client_id: uuid.UUID) -> Client:
     return get_scoped(session, Client, client_id, principal, label="Client")
 
 
+def get_client_public(
+    session: Session, principal: TenantPrincipal, client_id: uuid.UUID, today: date
+) -> ClientPublic:
+    return present_clients(session, [get_client(session, principal, client_id)], today)[0]
+
+
 def list_clients(
-    session: Session, principal: TenantPrincipal, *, page: PageParams, siren: str | None = None
-) -> tuple[list[Client], str | None]:
+    session: Session,
+    principal: TenantPrincipal,
+    *,
+    page: PageParams,
+    today: date,
+    siren: str | None = None,
+) -> tuple[list[ClientPublic], str | None]:
     stmt = scoped(Client, principal)
     if siren:
         stmt = stmt.where(Client.siren == siren)
     rows, cursor = paginate(session, stmt, Client.id, page)  # type: ignore[arg-type]
-    return list(rows), cursor
+    return present_clients(session, list(rows), today), cursor
 
 
 def _siren_taken(session: Session, principal: TenantPrincipal, siren: str) -> bool:
@@ -50,13 +135,24 @@ def _siren_taken(session: Session, principal: TenantPrincipal, siren: str) -> bo
     return session.exec(stmt).first() is not None
 
 
-def create_client(session: Session, principal: TenantPrincipal, *, data: ClientCreate) -> Client:
+def create_client(
+    session: Session, principal: TenantPrincipal, *, data: ClientCreate, today: date
+) -> ClientPublic:
     if _siren_taken(session, principal, data.siren):
         raise DuplicateSiren(data.siren)
     client = Client.model_validate(data, update={"firm_account_id": principal.firm_account_id})
     session.add(client)
     flush_or_raise(session, {"uq_client_firm_account_id_siren": lambda: DuplicateSiren(data.siren)})
-    return client
+    session.add(
+        ClientRegime(
+            firm_account_id=principal.firm_account_id,
+            client_id=client.id,
+            regime=data.regime,
+            effective_from=INITIAL_REGIME_FROM,
+        )
+    )
+    session.flush()
+    return present_clients(session, [client], today)[0]
 
 
 def _has_establishments(session: Session, client: Client) -> bool:
@@ -71,7 +167,8 @@ def update_client(
     client_id: uuid.UUID,
     data: ClientUpdate,
     now: datetime,
-) -> Client:
+    today: date,
+) -> ClientPublic:
     client = get_scoped(session, Client, client_id, principal, label="Client", for_update=True)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     new_siren = changes.get("siren")
@@ -86,13 +183,21 @@ def update_client(
     flush_or_raise(
         session, {"uq_client_firm_account_id_siren": lambda: DuplicateSiren(str(new_siren))}
     )
-    return client
+    return present_clients(session, [client], today)[0]
 
 
 def delete_client(session: Session, principal: TenantPrincipal, *, client_id: uuid.UUID) -> None:
     client = get_scoped(session, Client, client_id, principal, label="Client", for_update=True)
     if _has_establishments(session, client):
         raise ClientHasEstablishments("deleted")
+    # Imported here: the contracts domain builds on this one.
+    from app.contracts import service as contracts
+
+    if contracts.has_contracts(session, client_id=client.id):
+        raise ClientHasContracts()
+    for row in regimes_of(session, [client.id])[client.id]:
+        session.delete(row)
+    session.flush()
     session.delete(client)
     session.flush()
 

@@ -2,7 +2,7 @@ import hashlib
 import uuid
 from datetime import date, datetime
 
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.clients import service as clients
@@ -186,3 +186,8 @@ def require_contract(
         contract.in_use = True
         session.add(contract)
     return contract
+
+
+def has_contracts(session: Session, *, client_id: uuid.UUID) -> bool:
+    stmt = select(Contract.id).where(Contract.client_id == client_id).limit(1)
+    return session.exec(stmt).first() is not None

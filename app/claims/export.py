@@ -1,0 +1,59 @@
+"""The claim export: a documented CSV (French spreadsheets: `;` and decimal comma) or JSON."""
+
+import csv
+import io
+from decimal import Decimal
+from enum import StrEnum
+
+from app.claims.models import ClaimPublic
+from app.errors import InvalidInput
+
+COLUMNS = (
+    "employee_ref", "employee_name", "nir", "regime", "contract_hours", "hours_not_worked",
+    "hourly_rate", "capped_hourly_rate", "indemnity_per_hour", "allocation_per_hour",
+    "indemnity_amount", "allocation_amount",
+)  # fmt: skip
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+class Separator(StrEnum):
+    semicolon = ";"
+    comma = ","
+    tab = "\t"
+
+
+class DecimalMark(StrEnum):
+    point = "point"
+    comma = "comma"
+
+
+def to_csv(claim: ClaimPublic, *, separator: Separator, decimal_mark: DecimalMark) -> str:
+    if separator == Separator.comma and decimal_mark == DecimalMark.comma:
+        raise InvalidInput(
+            "decimal", "a decimal comma needs a `;` or tab separator", location="query"
+        )
+
+    def cell(value: object) -> str:
+        if isinstance(value, Decimal):
+            text = str(value)
+            return text.replace(".", ",") if decimal_mark == DecimalMark.comma else text
+        return "" if value is None else str(value)
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=separator.value, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for line in claim.lines:
+        data = line.model_dump()
+        writer.writerow([cell(data[c]) for c in COLUMNS])
+    totals = {
+        "employee_ref": "TOTAL",
+        "hours_not_worked": claim.total_hours,
+        "indemnity_amount": claim.total_indemnity,
+        "allocation_amount": claim.total_allocation,
+    }
+    writer.writerow([cell(totals.get(c)) for c in COLUMNS])
+    return out.getvalue()

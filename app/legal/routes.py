@@ -1,0 +1,39 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.auth.deps import Principal, Scoped
+from app.errors import problem_responses
+from app.legal import service
+from app.legal.models import LegalParameters, Simulation, SimulationResult
+from app.legal.table import Regime
+
+router = APIRouter(tags=["amounts"])
+
+
+@router.get(
+    "/v1/legal-parameters",
+    operation_id="legal-parameters-get",
+    response_model=LegalParameters,
+    responses=problem_responses(422),
+)
+async def legal_parameters(
+    on: Annotated[date, Query(description="Any day of the month of the hours not worked")],
+    regime: Regime = Regime.general,
+) -> LegalParameters:
+    """The partial-activity parameters in force for a month and regime (public)."""
+    return service.parameters_on(on, regime)
+
+
+@router.post(
+    "/v1/simulations",
+    operation_id="simulations-create",
+    response_model=SimulationResult,
+    responses=problem_responses(401, 403, 422),
+)
+async def simulate(
+    body: Simulation, principal: Annotated[Principal, Scoped("claims:read")]
+) -> SimulationResult:
+    """Compute indemnity and allocation for lines without storing anything (R23)."""
+    return service.simulate(body)
