@@ -4,6 +4,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.audit import service as audit
 from app.clients.errors import (
     ClientHasContracts,
     ClientHasEstablishments,
@@ -235,7 +236,7 @@ def list_establishments(
 
 
 def create_establishment(
-    session: Session, principal: TenantPrincipal, *, data: EstablishmentCreate
+    session: Session, principal: audit.Actor, *, data: EstablishmentCreate
 ) -> Establishment:
     client = get_client(session, principal, data.client_id)
     if not data.siret.startswith(client.siren):
@@ -260,6 +261,7 @@ def create_establishment(
         session,
         {"uq_establishment_firm_account_id_siret": lambda: DuplicateSiret(data.siret)},
     )
+    _record(session, principal, establishment, "created", None, establishment.created_at)
     return establishment
 
 
@@ -282,7 +284,7 @@ def update_establishment(
 
 
 def archive_establishment(
-    session: Session, principal: TenantPrincipal, *, establishment_id: uuid.UUID, now: datetime
+    session: Session, principal: audit.Actor, *, establishment_id: uuid.UUID, now: datetime
 ) -> Establishment:
     establishment = get_scoped(
         session, Establishment, establishment_id, principal, label="Establishment", for_update=True
@@ -295,12 +297,13 @@ def archive_establishment(
         {"status": EstablishmentStatus.archived, "archived_at": now, "updated_at": now}
     )
     session.add(establishment)
+    _record(session, principal, establishment, "archived", EstablishmentStatus.active, now)
     session.flush()
     return establishment
 
 
 def restore_establishment(
-    session: Session, principal: TenantPrincipal, *, establishment_id: uuid.UUID, now: datetime
+    session: Session, principal: audit.Actor, *, establishment_id: uuid.UUID, now: datetime
 ) -> Establishment:
     establishment = get_scoped(
         session, Establishment, establishment_id, principal, label="Establishment", for_update=True
@@ -312,6 +315,7 @@ def restore_establishment(
         {"status": EstablishmentStatus.active, "archived_at": None, "updated_at": now}
     )
     session.add(establishment)
+    _record(session, principal, establishment, "restored", EstablishmentStatus.archived, now)
     session.flush()
     return establishment
 
@@ -343,3 +347,24 @@ def _check_nothing_pending(session: Session, establishment: Establishment, now: 
         raise EstablishmentBusy(
             f"{unpaid} claim(s) are not paid yet: the establishment stays active (R3)"
         )
+
+
+def _record(
+    session: Session,
+    principal: audit.Actor,
+    establishment: Establishment,
+    verb: str,
+    before: str | None,
+    at: datetime,
+) -> None:
+    audit.record(
+        session,
+        principal,
+        action=f"establishment.{verb}",
+        resource_type="establishment",
+        resource_id=establishment.id,
+        establishment_id=establishment.id,
+        before=before,
+        after=establishment.status,
+        at=at,
+    )
