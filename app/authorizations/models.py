@@ -92,6 +92,7 @@ class AuthorizationRequest(SQLModel, table=True):
     cse_consulted_on: date | None = None
     cse_opinion: CseOpinion | None = Field(default=None, sa_type=String(20))
     cse_due_on: date | None = None
+    cse_minutes_document_id: uuid.UUID | None = Field(default=None, foreign_key="document.id")
     filed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     implicit_acceptance_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     contract_id: uuid.UUID | None = Field(default=None, foreign_key="contract.id")
@@ -164,6 +165,9 @@ class RequestPublic(SQLModel):
     commitments: str | None
     cse: CseInput | None
     cse_due_on: date | None
+    cse_minutes_sha256: str | None = Field(
+        default=None, description="SHA-256 of the CSE minutes, once uploaded"
+    )
     filing_deadline: date | None = Field(description="Last day to file this draft (R12)")
     filed_at: datetime | None
     implicit_acceptance_at: datetime | None

@@ -2,9 +2,10 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, File, Query, UploadFile, status
+from fastapi.responses import Response
 
-from app.auth.deps import Principal, Scoped
+from app.auth.deps import Principal, Scoped, SettingsDep
 from app.authorizations import amendments, service
 from app.authorizations.models import (
     AmendmentCreate,
@@ -18,8 +19,10 @@ from app.authorizations.models import (
     RequestStatus,
     RequestUpdate,
 )
+from app.contracts.routes import document_response
 from app.core.clock import ClockDep
 from app.core.pagination import Page, PageParams, page_params
+from app.core.uploads import read_limited
 from app.db import ReadSession, WriteSession
 from app.errors import problem_responses
 
@@ -209,6 +212,48 @@ def cse_opinion(
     return service.supply_cse_opinion(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
+
+
+@router.post(
+    "/v1/authorization-requests/{request_id}/cse-minutes",
+    operation_id="authorization-requests-cse-minutes-upload",
+    response_model=RequestPublic,
+    responses=problem_responses(*AUTH, 404, 409, 413, 415, 422),
+)
+def upload_cse_minutes(
+    request_id: uuid.UUID,
+    document: Annotated[UploadFile, File(description="Minutes of the CSE meeting (PDF)")],
+    session: WriteSession,
+    principal: Write,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> RequestPublic:
+    """Attach the minutes of the CSE consultation (R15), kept with their SHA-256."""
+    return service.attach_cse_minutes(
+        session,
+        principal,
+        request_id=request_id,
+        filename=document.filename or "cse-minutes.pdf",
+        content=read_limited(document.file, settings.max_upload_bytes),
+        now=clock.now(),
+    )
+
+
+@router.get(
+    "/v1/authorization-requests/{request_id}/cse-minutes",
+    operation_id="authorization-requests-cse-minutes-download",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The exact bytes uploaded"},
+        **problem_responses(*AUTH, 404),
+    },
+)
+async def download_cse_minutes(
+    request_id: uuid.UUID, session: ReadSession, principal: Read
+) -> Response:
+    """The CSE minutes, byte for byte, with their SHA-256 in `X-Content-SHA256`."""
+    document = service.cse_minutes(session, principal, request_id)
+    return document_response(document)
 
 
 @router.post(

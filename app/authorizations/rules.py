@@ -4,9 +4,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from app.authorizations.models import CseStatus, Motive, RequestStatus
-from app.core.dates import add_months, paris_date
+from app.core.dates import add_months, month_end, paris_date
 
 LATE_FILING_MOTIVES = {Motive.disaster_or_weather, Motive.exceptional_circumstances}
 LIVE = {RequestStatus.draft, RequestStatus.filed, RequestStatus.accepted}
@@ -14,6 +15,7 @@ CSE_HEADCOUNT = 50
 CSE_DEFERRAL_MONTHS = 2
 APPEAL_MONTHS = 2
 SIX_IN_TWELVE_FROM = date(2021, 7, 1)
+SIX_MONTHS = Fraction(6)
 
 
 @dataclass(frozen=True)
@@ -108,33 +110,50 @@ def latest_end(motive: Motive | None, start_on: date) -> date:
     return add_months(start_on, max_months(motive, start_on)) - timedelta(days=1)
 
 
-def _days(start: date, end: date) -> set[int]:
-    return set(range(start.toordinal(), end.toordinal() + 1))
+def _month_fractions(intervals: Iterable[tuple[date, date]]) -> dict[date, Fraction]:
+    """Covered share of each calendar month (first day -> covered days / days in the month)."""
+    shares: dict[date, Fraction] = {}
+    for start, end in intervals:
+        day = start
+        while day <= end:
+            first = day.replace(day=1)
+            last = month_end(day)
+            covered = (min(end, last) - day).days + 1
+            shares[first] = shares.get(first, Fraction(0)) + Fraction(covered, last.day)
+            day = last + timedelta(days=1)
+    return shares
 
 
 def six_in_twelve_excess(
     new: tuple[date, date], others: Iterable[tuple[date, date]]
-) -> tuple[date, int, int] | None:
+) -> tuple[date, Fraction] | None:
     """R13 from July 2021: at most 6 months authorized over any 12 consecutive months for the
-    establishment; days before 2021-07-01 do not count. Returns (window start, covered days,
-    allowed days) of the first window that breaks the rule, or None."""
-    periods = [new, *others]
+    establishment; days before 2021-07-01 do not count. A partly covered month counts for its
+    share of days; every run of 12 calendar months that involves the new period is checked.
+    Returns (first month of the window, months used) of the first window over the limit."""
     floor = SIX_IN_TWELVE_FROM
-    covered: set[int] = set()
-    for start, end in periods:
+    if new[1] < floor:
+        return None
+    # Overlapping periods count once: take the union of the days first.
+    days: set[int] = set()
+    for start, end in (new, *others):
         if end >= floor:
-            covered |= _days(max(start, floor), end)
-    starts = {max(s, floor) for s, _ in periods} | {
-        add_months(e + timedelta(days=1), -12) for _, e in periods
-    }
-    for window_start in sorted(starts):
-        window_end = add_months(window_start, 12) - timedelta(days=1)
-        if window_end < new[0] or window_start > new[1]:
-            continue  # the window does not involve the new period
-        allowed = (add_months(window_start, 6) - window_start).days
-        used = len(covered & _days(window_start, window_end))
-        if used > allowed:
-            return window_start, used, allowed
+            days.update(range(max(start, floor).toordinal(), end.toordinal() + 1))
+    runs: list[tuple[date, date]] = []
+    for ordinal in sorted(days):
+        day = date.fromordinal(ordinal)
+        if runs and runs[-1][1] == day - timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    shares = _month_fractions(runs)
+    new_first = max(new[0], floor).replace(day=1)
+    window = add_months(new_first, -11)
+    while window <= new[1]:
+        used = sum((shares.get(add_months(window, k), Fraction(0)) for k in range(12)), Fraction(0))
+        if used > SIX_MONTHS:
+            return window, used
+        window = add_months(window, 1)
     return None
 
 

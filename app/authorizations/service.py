@@ -35,11 +35,12 @@ from app.authorizations.models import (
 )
 from app.clients import service as clients
 from app.contracts import service as contracts
+from app.contracts.models import Document
 from app.core.clock import PARIS
 from app.core.dates import not_in_future, not_in_future_at, paris_date
 from app.core.pagination import PageParams, paginate
 from app.core.tenancy import get_scoped, scoped
-from app.errors import FieldError, InvalidInput, InvalidTransition
+from app.errors import FieldError, InvalidInput, InvalidTransition, NotFound
 from app.habilitations import service as habilitations
 
 Actor = audit.Actor
@@ -96,7 +97,10 @@ def amendments_of(
 
 
 def to_public(
-    request: AuthorizationRequest, amendments: Sequence[Amendment], now: datetime
+    request: AuthorizationRequest,
+    amendments: Sequence[Amendment],
+    now: datetime,
+    minutes_sha: str | None = None,
 ) -> RequestPublic:
     status = rules.effective_status(request.status, request.implicit_acceptance_at, now)
     cse = None
@@ -120,6 +124,7 @@ def to_public(
             "filing_deadline": deadline,
             "appeal_until": appeal,
             "authorized": authorized_terms(request, amendments, now),
+            "cse_minutes_sha256": minutes_sha,
         },
     )
 
@@ -138,7 +143,12 @@ def get_request(
 
 
 def present(session: Session, request: AuthorizationRequest, now: datetime) -> RequestPublic:
-    return to_public(request, amendments_of(session, [request.id])[request.id], now)
+    sha = None
+    if request.cse_minutes_document_id is not None:
+        sha = session.exec(
+            select(Document.sha256).where(Document.id == request.cse_minutes_document_id)
+        ).first()
+    return to_public(request, amendments_of(session, [request.id])[request.id], now, sha)
 
 
 def get_public(
@@ -335,10 +345,10 @@ def check_length(
         others = [(s, e) for _, s, e in _periods_of_others(session, request, counted, now)]
         excess = rules.six_in_twelve_excess((start, end), others)
         if excess:
-            window, used, allowed = excess
+            window, used = excess
             raise PeriodTooLong(
-                f"Over the 12 months from {window}, the establishment would have {used} days "
-                f"of partial activity for {allowed} allowed (6 months in 12, R13)"
+                f"Over the 12 months from {window}, the establishment would have "
+                f"{float(used):.2f} months of partial activity: 6 at most from July 2021 (R13)"
             )
 
 
@@ -569,3 +579,43 @@ def count_undecided(session: Session, *, establishment_id: uuid.UUID, now: datet
         col(Amendment.implicit_acceptance_at) > now,
     )
     return count + len(session.exec(amendments_waiting).all())
+
+
+def attach_cse_minutes(
+    session: Session,
+    principal: Actor,
+    *,
+    request_id: uuid.UUID,
+    filename: str,
+    content: bytes,
+    now: datetime,
+) -> RequestPublic:
+    """The minutes of the CSE meeting (R15): while the request is a draft, or when the opinion
+    was deferred."""
+    request = get_request(session, principal, request_id, lock=True)
+    if request.status != RequestStatus.draft and request.cse_status != CseStatus.deferred:
+        raise InvalidTransition("authorization request", request.status, "given CSE minutes")
+    document = contracts.store_document(session, principal, filename=filename, content=content)
+    request.cse_minutes_document_id = document.id
+    request.updated_at = now
+    session.add(request)
+    audit.record(
+        session,
+        principal,
+        action="authorization_request.cse_minutes_attached",
+        resource_type="authorization_request",
+        resource_id=request.id,
+        establishment_id=request.establishment_id,
+        before=request.status,
+        after=request.status,
+        at=now,
+    )
+    session.flush()
+    return present(session, request, now)
+
+
+def cse_minutes(session: Session, principal: Actor, request_id: uuid.UUID) -> Document:
+    request = get_request(session, principal, request_id)
+    if request.cse_minutes_document_id is None:
+        raise NotFound("CSE minutes")
+    return contracts.get_stored_document(session, principal, request.cse_minutes_document_id)

@@ -9,7 +9,7 @@ from pydantic import StringConstraints
 
 from app.auth.deps import Principal, Scoped, SettingsDep
 from app.contracts import service
-from app.contracts.models import Contract, ContractPublic, TerminateContract
+from app.contracts.models import Contract, ContractPublic, Document, TerminateContract
 from app.core.clock import ClockDep
 from app.core.pagination import Page, PageParams, page_params
 from app.core.uploads import read_limited
@@ -101,16 +101,7 @@ async def download_document(
     contract_id: uuid.UUID, session: ReadSession, principal: ContractsRead
 ) -> Response:
     """The signed document, byte for byte, its SHA-256 in `Repr-Digest` and `X-Content-SHA256`."""
-    document = service.get_document(session, principal, contract_id)
-    return Response(
-        content=document.content,
-        media_type=document.media_type,
-        headers={
-            "X-Content-SHA256": document.sha256,
-            "Repr-Digest": f"sha-256=:{_b64(document.sha256)}:",
-            "Content-Disposition": f'attachment; filename="{_safe_filename(document.filename)}"',
-        },
-    )
+    return document_response(service.get_document(session, principal, contract_id))
 
 
 @router.post(
@@ -156,3 +147,16 @@ def _b64(hex_digest: str) -> str:
 
 def _safe_filename(name: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100] or "document.pdf"
+
+
+def document_response(document: Document) -> Response:
+    """A stored document as the exact bytes, with their SHA-256 in two headers."""
+    return Response(
+        content=document.content,
+        media_type=document.media_type,
+        headers={
+            "X-Content-SHA256": document.sha256,
+            "Repr-Digest": f"sha-256=:{_b64(document.sha256)}:",
+            "Content-Disposition": f'attachment; filename="{_safe_filename(document.filename)}"',
+        },
+    )

@@ -100,7 +100,13 @@ def list_contracts(
 
 def get_document(session: Session, principal: PrincipalLike, contract_id: uuid.UUID) -> Document:
     contract = get_contract(session, principal, contract_id)
-    return get_scoped(session, Document, contract.document_id, principal, label="Document")
+    return get_stored_document(session, principal, contract.document_id)
+
+
+def get_stored_document(
+    session: Session, principal: PrincipalLike, document_id: uuid.UUID
+) -> Document:
+    return get_scoped(session, Document, document_id, principal, label="Document")
 
 
 def terminate_contract(
