@@ -16,7 +16,15 @@ from app.core.uploads import ENVELOPE_BYTES
 from app.main import create_app
 from tests.builders import firm_headers, make_client, make_establishment
 from tests.conftest import RolledBackSessions
-from tests.lifecycle import PDF, create_request, file_request, upload_contract
+from tests.lifecycle import (
+    PDF,
+    accepted_request,
+    create_claim,
+    create_request,
+    file_request,
+    ready_establishment,
+    upload_contract,
+)
 
 SMALL_LIMIT = 2048
 FIELDS = {
@@ -450,6 +458,18 @@ def test_contract_backing_a_filing_cannot_be_deleted_and_stays_downloadable(clie
     assert download.headers["x-content-sha256"] == created["sha256"]
 
 
+def test_a_refused_filing_does_not_make_the_contract_in_use(client, firm):
+    """The filing failed (no habilitation, R9): nothing relied on the contract, it may go."""
+    headers, company = firm
+    est = make_establishment(client, headers, company)
+    created = upload_contract(client, headers, company["id"])
+    ctx = {"headers": headers, "client": company, "establishment": est}
+    draft = create_request(client, ctx)
+    assert_problem(file_request(client, ctx, draft["id"]), 409, "habilitation_required")
+    assert client.get(f"/v1/contracts/{created['id']}", headers=headers).json()["in_use"] is False
+    assert client.delete(f"/v1/contracts/{created['id']}", headers=headers).status_code == 204
+
+
 def test_contract_backing_a_filing_can_be_terminated_but_still_not_deleted(client, firm):
     headers, company = firm
     est = make_establishment(client, headers, company)
@@ -554,4 +574,53 @@ def test_filing_a_request_after_the_contract_ended_is_409_contract_required(clie
     kept = client.get(f"/v1/authorization-requests/{draft['id']}", headers=headers).json()
     assert kept["status"] == "draft"
     filed = file_request(client, ctx, draft["id"], "2020-03-17T10:00:00+01:00")
+    assert filed.status_code == 200, filed.text
+
+
+def terminate_the_contract(client: TestClient, ctx: dict[str, Any], on: str) -> None:
+    contracts = list_contracts(client, ctx["headers"], ctx["client"]["id"])["items"]
+    assert len(contracts) == 1
+    response = client.post(
+        f"/v1/contracts/{contracts[0]['id']}/terminate", headers=ctx["headers"], json={"on": on}
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_filing_a_claim_after_the_contract_ended_is_409_contract_required(client):
+    ctx = ready_establishment(client)
+    accepted = accepted_request(client, ctx)
+    claim = create_claim(client, ctx, accepted["id"], "2020-04", payroll_paid_on="2020-04-30")
+    assert claim.status_code == 201, claim.text
+    terminate_the_contract(client, ctx, "2020-05-01")
+    url = f"/v1/claims/{claim.json()['id']}/file"
+    assert_problem(
+        client.post(url, headers=ctx["headers"], json={"filed_on": "2020-05-01"}),
+        409,
+        "contract_required",
+    )
+    kept = client.get(f"/v1/claims/{claim.json()['id']}", headers=ctx["headers"]).json()
+    assert kept["status"] == "draft"
+    filed = client.post(url, headers=ctx["headers"], json={"filed_on": "2020-04-30"})
+    assert filed.status_code == 200, filed.text
+
+
+def test_filing_an_amendment_after_the_contract_ended_is_409_contract_required(client):
+    ctx = ready_establishment(client)
+    accepted = accepted_request(client, ctx)
+    amendment = client.post(
+        f"/v1/authorization-requests/{accepted['id']}/amendments",
+        headers=ctx["headers"],
+        json={"additional_hours": "100"},
+    )
+    assert amendment.status_code == 201, amendment.text
+    terminate_the_contract(client, ctx, "2020-05-01")
+    url = f"/v1/amendments/{amendment.json()['id']}/file"
+    assert_problem(
+        client.post(url, headers=ctx["headers"], json={"filed_at": "2020-05-01T10:00:00+02:00"}),
+        409,
+        "contract_required",
+    )
+    kept = client.get(f"/v1/amendments/{amendment.json()['id']}", headers=ctx["headers"]).json()
+    assert kept["status"] == "draft"
+    filed = client.post(url, headers=ctx["headers"], json={"filed_at": "2020-04-30T10:00:00+02:00"})
     assert filed.status_code == 200, filed.text
