@@ -29,6 +29,7 @@ from app.errors import install_error_handlers
 from app.firms.routes import router as firm_router
 from app.firms.routes import users
 from app.habilitations.routes import router as habilitations_router
+from app.legal.routes import router as legal_router
 from app.legal.table import parameter_table
 
 DESCRIPTION = """
@@ -97,6 +98,7 @@ def create_app(
         claims_router,
         deadlines_router,
         events_router,
+        legal_router,
     )
     for router in routers:
         app.include_router(router)

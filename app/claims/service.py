@@ -452,7 +452,17 @@ def file_claim(
         raise ClaimTimeBarred(
             f"The authorization ended on {terms.end_on}: its claims are filed by {bar} (R21)"
         )
-    check_limits(session, claim, _lines(session, [claim.id])[claim.id], terms)
+    lines = _lines(session, [claim.id])[claim.id]
+    check_limits(session, claim, lines, terms)
+    # R24: a filed claim is immutable, amounts included: freeze each line's regime now, so a
+    # later (even backdated) change of the client's regime leaves this claim as filed.
+    client_regime = clients.regime_on(
+        clients.regimes_of(session, [claim.client_id])[claim.client_id], claim.month_on
+    )
+    for line in lines:
+        if line.regime is None:
+            line.regime = client_regime
+            session.add(line)
     claim.status = ClaimStatus.filed
     claim.filed_on = filed_on
     claim.contract_id = contract.id
@@ -548,6 +558,8 @@ def pay_claim(
     now: datetime,
     today: date,
 ) -> ClaimPublic:
+    # R24: what was expected at payment is kept, with the gap to what was actually paid.
+    expected = expected_allocation(session, get_claim(session, principal, claim_id))
     return _move(
         session,
         principal,
@@ -561,6 +573,8 @@ def pay_claim(
         after_field="paid_on",
         paid_on=paid_on,
         paid_amount=amount,
+        expected_allocation=expected,
+        discrepancy=amount - expected,
     )
 
 

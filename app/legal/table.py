@@ -103,6 +103,8 @@ def _decimal(value: Any, where: str) -> Decimal:
         number = Decimal(value)
     except InvalidOperation as exc:
         raise ParameterFileError(f"{where}: {value!r} is not a number") from exc
+    if not number.is_finite() or "e" in value.lower():
+        raise ParameterFileError(f"{where}: {value!r} is not a plain decimal number")
     if number <= 0:
         raise ParameterFileError(f"{where}: must be positive")
     return number
