@@ -83,6 +83,23 @@ def test_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
 test_settings.__test__ = False  # type: ignore[attr-defined]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2id with its smallest cost in tests: every test signs up and logs in, and the
+    production cost (about 50 ms a hash) would dominate the run. Same algorithm, same code
+    paths; the production parameters are checked in test_security_parameters."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    from app.core import security
+
+    production = security._hasher, security._DUMMY_HASH
+    security._hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    security._DUMMY_HASH = security._hasher.hash("dummy password for timing")
+    yield
+    security._hasher, security._DUMMY_HASH = production
+
+
 @pytest.fixture(scope="session")
 def database(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[ScratchDatabase]:
     db = ScratchDatabase(tmp_path_factory.mktemp("db"), f"suite_{worker_id}")
