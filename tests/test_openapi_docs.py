@@ -105,3 +105,10 @@ def test_readme_error_catalogue_lists_every_error_code():
     codes = {cls.code for cls in all_subclasses(DomainError)} - {"conflict"}
     missing = sorted(c for c in codes if f"`{c}`" not in readme)
     assert missing == []
+
+
+def test_docs_pages_forbid_loading_anything_from_elsewhere(client):
+    for page in ("/docs", "/redoc"):
+        csp = client.get(page).headers["content-security-policy"]
+        assert "default-src 'self'" in csp
+        assert "img-src 'self' data: blob:" in csp
