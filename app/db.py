@@ -24,7 +24,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, Numeric, String, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -91,8 +91,10 @@ class DecimalType(TypeDecorator[Decimal]):
 
 
 def make_engine(settings: Settings, *, for_reads: bool = False) -> Engine:
+    """The write engine, or (`for_reads`) the read engine: its pool never makes a caller wait
+    (no overflow limit) and it runs in autocommit, so a read costs no BEGIN/ROLLBACK round trip
+    (each statement sees committed data; reads never write)."""
     url = settings.database_url
-    # -1: no limit, so a checkout never blocks (see the module docstring).
     overflow = -1 if for_reads else settings.db_max_overflow
     if url.startswith("sqlite"):
         engine = create_engine(
@@ -101,14 +103,18 @@ def make_engine(settings: Settings, *, for_reads: bool = False) -> Engine:
             pool_size=settings.db_pool_size,
             max_overflow=overflow,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, transactions=not for_reads)
         return engine
     return create_engine(
-        url, pool_size=settings.db_pool_size, max_overflow=overflow, pool_recycle=1800
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=overflow,
+        pool_recycle=1800,
+        isolation_level="AUTOCOMMIT" if for_reads else "READ COMMITTED",
     )
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, transactions: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy (not pysqlite) decide when transactions begin, so BEGIN IMMEDIATE works.
@@ -119,6 +125,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
+
+    if not transactions:
+        return
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -137,7 +146,11 @@ class SessionFactory:
 
     def __call__(self, *, write: bool) -> Session:
         if not write:
-            return Session(self.read_engine, expire_on_commit=False)
+            # Bound to a connection of its own, which the hot read paths use directly
+            # (`read_connection`); the ORM machinery starts only if a query needs it.
+            session = Session(bind=self.read_engine.connect(), expire_on_commit=False)
+            session.info["owns_connection"] = True
+            return session
         session = Session(self.write_engine, expire_on_commit=False)
         session.connection(execution_options={"sqlite_immediate": True})
         return session
@@ -158,11 +171,18 @@ async def _read_session(request: Request) -> AsyncIterator[Session]:
     session = factory(write=False)
     try:
         yield session
-    except BaseException as exc:
-        session.rollback()
-        raise exc
     finally:
+        bind = session.get_bind()
         session.close()
+        if session.info.get("owns_connection") and isinstance(bind, Connection):
+            bind.close()
+
+
+def read_connection(session: Session) -> Connection:
+    """The connection under a read session, for Core queries that skip the ORM's bookkeeping.
+    Only for reads: in a write session, use the ORM so that everything is one transaction."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Connection) else session.connection()
 
 
 def _write_session(request: Request) -> Iterator[Session]:

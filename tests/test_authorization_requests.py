@@ -73,14 +73,6 @@ def ctx(client) -> dict[str, Any]:
     return ready_establishment(client)
 
 
-SIX_IN_TWELVE_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="R13 bug: rules.six_in_twelve_excess counts days and allows, per 12-month window, the "
-    "days of the 6 months that follow the window's start; the window 2021-01-01 – 2021-12-31 "
-    "then allows 181 days, so July–December 2021 (exactly 6 months, 184 days) is refused",
-)
-
-
 # --- R10: drafts -----------------------------------------------------------------------------
 
 
@@ -243,7 +235,7 @@ def test_r12_spring_2020_starts_are_filed_until_30_april_2020(client, ctx, filed
     [
         (MOTIVE_1, "2021-09-30", True),
         (MOTIVE_1, "2021-10-01", False),
-        pytest.param(MOTIVE_3, "2021-12-31", True, marks=SIX_IN_TWELVE_BUG),
+        (MOTIVE_3, "2021-12-31", True),
         (MOTIVE_3, "2022-01-01", False),
     ],
 )
@@ -276,7 +268,10 @@ def test_r13_twelve_months_for_starts_from_march_2020_to_june_2021(client, ctx, 
 
 def accepted_quarter(client, ctx, start_on: str, end_on: str) -> dict[str, Any]:
     request = filed(
-        client, ctx, f"{start_on}T09:00:00+02:00", **motive_1(start_on, end_on, forecast_hours="500")
+        client,
+        ctx,
+        f"{start_on}T09:00:00+02:00",
+        **motive_1(start_on, end_on, forecast_hours="500"),
     )
     response = decide(
         client,
@@ -292,16 +287,19 @@ def test_r13_a_third_period_breaks_six_months_in_twelve_from_july_2021(client, c
     accepted_quarter(client, ctx, "2021-07-01", "2021-09-30")
     accepted_quarter(client, ctx, "2022-01-01", "2022-03-31")
 
-    third = create_request(client, ctx, **motive_1("2022-04-01", "2022-06-30", forecast_hours="500"))
+    third = create_request(
+        client, ctx, **motive_1("2022-04-01", "2022-06-30", forecast_hours="500")
+    )
     response = file_request(client, ctx, third["id"], "2022-04-01T09:00:00+02:00")
     body = assert_problem(response, 409, "period_too_long")
-    assert "6 months in 12" in body["detail"]
+    assert "R13" in body["detail"]
 
 
-@SIX_IN_TWELVE_BUG
 def test_r13_two_consecutive_quarters_from_july_2021_are_six_months_in_twelve(client, ctx):
     accepted_quarter(client, ctx, "2021-07-01", "2021-09-30")
-    second = create_request(client, ctx, **motive_1("2021-10-01", "2021-12-31", forecast_hours="500"))
+    second = create_request(
+        client, ctx, **motive_1("2021-10-01", "2021-12-31", forecast_hours="500")
+    )
     response = file_request(client, ctx, second["id"], "2021-10-01T09:00:00+02:00")
     assert response.status_code == 200, response.text
 
@@ -310,9 +308,8 @@ def test_r13_periods_before_july_2021_do_not_count_in_six_in_twelve(client, ctx)
     earlier = filed(
         client, ctx, "2021-01-04T09:00:00+01:00", **motive_1("2021-01-04", "2021-06-30")
     )
-    assert decide(client, ctx, earlier["id"], **acceptance(decided_on="2021-01-10")).status_code == (
-        200
-    )
+    response = decide(client, ctx, earlier["id"], **acceptance(decided_on="2021-01-10"))
+    assert response.status_code == 200, response.text
     accepted_quarter(client, ctx, "2021-07-01", "2021-09-30")
 
 
@@ -332,7 +329,9 @@ def test_r14_an_overlapping_draft_is_refused_at_creation(client, ctx):
 def test_r14_a_patch_that_makes_periods_overlap_is_refused(client, ctx):
     create_request(client, ctx, start_on="2020-03-16", end_on="2020-06-30")
     later = create_request(client, ctx, start_on="2020-07-01", end_on="2020-07-31")
-    response = client.patch(url(later["id"]), headers=ctx["headers"], json={"start_on": "2020-06-15"})
+    response = client.patch(
+        url(later["id"]), headers=ctx["headers"], json={"start_on": "2020-06-15"}
+    )
     assert_problem(response, 409, "overlapping_request")
     assert client.get(url(later["id"]), headers=ctx["headers"]).json()["start_on"] == "2020-07-01"
 
@@ -453,6 +452,31 @@ def test_r16_silence_accepts_2_days_after_a_filing_until_30_september_2020(clien
         client, ctx, "2020-09-30T10:00:00+02:00", **motive_1("2020-10-01", "2020-12-31")
     )
     assert at(request["implicit_acceptance_at"]) == datetime(2020, 10, 2, 8, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("filed_at", "implicit"),
+    [
+        ("2020-09-30T23:30:00+02:00", datetime(2020, 10, 2, 21, 30, tzinfo=UTC)),  # 30 Sept
+        ("2020-09-30T22:30:00+00:00", datetime(2020, 10, 15, 22, 30, tzinfo=UTC)),  # 1 Oct
+    ],
+)
+def test_r16_the_filing_day_that_sets_the_delay_is_the_day_in_paris(
+    client, ctx, filed_at, implicit
+):
+    request = filed(client, ctx, filed_at, **motive_1("2020-10-01", "2020-12-31"))
+    assert at(request["implicit_acceptance_at"]) == implicit
+
+
+def test_r16_a_filing_is_never_dated_in_the_future(client, ctx, clock):
+    clock.current = datetime(2020, 3, 20, 8, tzinfo=UTC)
+    request = create_request(client, ctx)
+    body = assert_problem(
+        file_request(client, ctx, request["id"], "2020-03-20T10:00:00+01:00"),
+        422,
+        "validation_error",
+    )
+    assert error_fields(body) == {"filed_at"}
 
 
 def test_r16_silence_accepts_15_days_after_a_filing_from_1_october_2020(client, ctx, clock):
@@ -643,7 +667,12 @@ def portfolio(client, clock) -> dict[str, Any]:
     ctx = ready_establishment(client)
     clock.current = datetime(2020, 10, 5, 12, tzinfo=UTC)
     implicit = filed(
-        client, ctx, "2020-03-20T10:00:00+01:00", start_on="2020-03-16", end_on="2020-04-30"
+        client,
+        ctx,
+        "2020-03-20T10:00:00+01:00",
+        start_on="2020-03-16",
+        end_on="2020-04-30",
+        forecast_hours="900",
     )
     accepted = filed(
         client,
@@ -696,9 +725,7 @@ def listed(client, ctx, **params: Any) -> list[str]:
     return [item["id"] for item in response.json()["items"]]
 
 
-@pytest.mark.parametrize(
-    "status", ["draft", "filed", "accepted_implicitly", "accepted", "refused"]
-)
+@pytest.mark.parametrize("status", ["draft", "filed", "accepted_implicitly", "accepted", "refused"])
 def test_list_filters_by_status_as_derived_now(client, portfolio, status):
     items = listed(client, portfolio["ctx"], status=status)
     assert items == [portfolio[status]]
@@ -758,8 +785,10 @@ def test_list_paginates_with_limit_and_cursor(client, portfolio):
     assert set(seen) == {portfolio[s] for s in expected}
 
 
-def test_list_shows_only_the_callers_firm(client, portfolio):
+def test_list_shows_only_the_callers_firm(client, clock, portfolio):
+    seen_on, clock.current = clock.current, datetime.now(UTC)  # tokens are minted on real time
     other = ready_establishment(client)
     create_request(client, other)
+    clock.current = seen_on
     assert len(listed(client, other)) == 1
     assert len(listed(client, portfolio["ctx"])) == 5

@@ -80,3 +80,24 @@ def test_a_client_goes_from_contract_to_a_paid_claim(client):
         "claim.paid",
     ):  # fmt: skip
         assert expected in actions, (expected, actions)
+
+
+def test_r17_a_decision_is_never_dated_before_the_one_it_follows(client):
+    from tests.lifecycle import accepted_request
+
+    ctx = ready_establishment(client)
+    accepted = accepted_request(client, ctx)  # accepted on 2020-03-25
+    earlier = client.post(
+        f"/v1/authorization-requests/{accepted['id']}/decision",
+        headers=ctx["headers"],
+        json={"outcome": "invalidated", "decided_on": "2020-03-24", "reason": "Retrait"},
+    )
+    assert earlier.status_code == 422, earlier.text
+    assert earlier.json()["errors"][0]["field"] == "decided_on"
+    later = client.post(
+        f"/v1/authorization-requests/{accepted['id']}/decision",
+        headers=ctx["headers"],
+        json={"outcome": "invalidated", "decided_on": "2020-04-02", "reason": "Retrait"},
+    )
+    assert later.status_code == 200, later.text
+    assert later.json()["status"] == "invalidated"

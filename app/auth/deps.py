@@ -4,14 +4,20 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from app.config import Settings
 from app.core import security
-from app.db import ReadSession
+from app.db import ReadSession, read_connection
 from app.errors import Forbidden, Unauthorized
 from app.firms.models import Role, User
 from app.firms.scopes import ROLE_SCOPES, SCOPES
+
+# Built once: this lookup runs on every authenticated request.
+_USER_STATUS = select(User.active, User.role, User.firm_account_id).where(
+    User.id == bindparam("user_id")
+)
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", scopes=SCOPES, auto_error=False)
 
@@ -24,7 +30,7 @@ class Principal:
     scopes: frozenset[str]
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -36,9 +42,9 @@ async def _principal(
     request: Request,
     security_scopes: SecurityScopes,
     session: ReadSession,
-    settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
+    settings: Settings = request.app.state.settings
     if not token:
         raise Unauthorized("Missing bearer token")
     try:
@@ -46,9 +52,7 @@ async def _principal(
     except security.InvalidToken as exc:
         raise Unauthorized("Invalid or expired token") from exc
     # The user is read on every request so that deactivation and role changes apply at once.
-    row = session.exec(
-        select(User.active, User.role, User.firm_account_id).where(User.id == claims.user_id)
-    ).first()
+    row = read_connection(session).execute(_USER_STATUS, {"user_id": claims.user_id}).first()
     if request.method not in ("GET", "HEAD"):
         # A write route works in its own session: give this read's connection back now.
         session.close()

@@ -153,6 +153,7 @@ def decide_amendment(
         requested_employees=amendment.additional_employees,
         resource="amendment",
         today=today,
+        previous_decision_on=amendment.decided_on,
     )
     amendment.status = AmendmentStatus(data.outcome)
     amendment.decided_on = decided_on

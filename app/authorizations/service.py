@@ -293,7 +293,17 @@ def delete_request(
     request = get_request(session, principal, request_id, lock=True)
     if request.status != RequestStatus.draft:
         raise InvalidTransition("authorization request", request.status, "deleted")
-    _record(session, principal, request, "deleted", None, now, before=RequestStatus.draft)
+    audit.record(
+        session,
+        principal,
+        action="authorization_request.deleted",
+        resource_type="authorization_request",
+        resource_id=request.id,
+        establishment_id=request.establishment_id,
+        before=RequestStatus.draft,
+        after=None,
+        at=now,
+    )
     session.delete(request)
     session.flush()
 
@@ -440,6 +450,7 @@ def validate_decision(
     requested_employees: Any,
     resource: str,
     today: date,
+    previous_decision_on: date | None = None,
 ) -> date:
     decided_on = data.decided_on or today
     not_in_future("decided_on", decided_on, today)
@@ -449,6 +460,10 @@ def validate_decision(
         raise InvalidInput(
             "decided_on",
             f"a decision is never dated before the filing ({paris_date(filed_at)}) (R17)",
+        )
+    if previous_decision_on is not None and decided_on < previous_decision_on:
+        raise InvalidInput(
+            "decided_on", f"precedes the decision already recorded ({previous_decision_on})"
         )
     before = status_on(status, implicit_at, decided_on)
     if data.outcome not in rules.allowed_outcomes(before):
@@ -500,6 +515,7 @@ def decide(
         requested_employees=request.employees_concerned,
         resource="authorization request",
         today=today,
+        previous_decision_on=request.decided_on,
     )
     request.status = RequestStatus(data.outcome)
     request.decided_on = decided_on
@@ -619,3 +635,17 @@ def cse_minutes(session: Session, principal: Actor, request_id: uuid.UUID) -> Do
     if request.cse_minutes_document_id is None:
         raise NotFound("CSE minutes")
     return contracts.get_stored_document(session, principal, request.cse_minutes_document_id)
+
+
+def accepted_by(request: AuthorizationRequest, day: date) -> bool:
+    """Whether the request stood accepted on `day` (R19): by a decision dated on or before it,
+    or by silence (R16) when no decision came before the implicit acceptance."""
+    if request.status not in (RequestStatus.filed, RequestStatus.accepted):
+        return False
+    if request.decided_on is not None and request.decided_on <= day:
+        return request.status == RequestStatus.accepted
+    if request.implicit_acceptance_at is None:
+        return False
+    silence_on = paris_date(request.implicit_acceptance_at)
+    decided_first = request.decided_on is not None and request.decided_on < silence_on
+    return silence_on <= day and not decided_first

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.authorizations import rules as auth_rules
 from app.authorizations import service as requests
+from app.authorizations.errors import RequestNotAccepted
 from app.authorizations.models import AuthorizationRequest, AuthorizedTerms
 from app.claims.errors import (
     AnnualQuotaExceeded,
@@ -446,6 +447,13 @@ def file_claim(
             f"The month's pay is paid on {claim.payroll_paid_on}, "
             f"after the filing on {filed_on} (R20)"
         )
+    if claim.payroll_paid_on < claim.month_on:
+        raise PayrollNotPaid(
+            f"The pay of {claim.month_on:%Y-%m} cannot have been paid on "
+            f"{claim.payroll_paid_on}, before the month began (R20)"
+        )
+    if not requests.accepted_by(request, filed_on):
+        raise RequestNotAccepted(f"not yet accepted on {filed_on}")
     _check_month(claim.month_on, terms)
     bar = auth_rules.claim_time_bar(terms.end_on)
     if filed_on > bar:

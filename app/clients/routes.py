@@ -198,9 +198,9 @@ async def list_establishments(
 )
 async def get_establishment(
     establishment_id: uuid.UUID, session: ReadSession, principal: EstablishmentsRead
-) -> Establishment:
+) -> EstablishmentPublic:
     """One establishment."""
-    return service.get_establishment(session, principal, establishment_id)
+    return service.read_establishment(session, principal, establishment_id)
 
 
 @establishments.patch(

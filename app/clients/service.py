@@ -23,13 +23,14 @@ from app.clients.models import (
     ClientUpdate,
     Establishment,
     EstablishmentCreate,
+    EstablishmentPublic,
     EstablishmentStatus,
     EstablishmentUpdate,
     RegimeChange,
 )
 from app.core.integrity import flush_or_raise
 from app.core.pagination import PageParams, paginate
-from app.core.tenancy import TenantPrincipal, get_scoped, scoped
+from app.core.tenancy import TenantPrincipal, get_scoped, read_scoped, scoped
 from app.firms import service as firms
 from app.legal.table import Regime
 
@@ -210,6 +211,19 @@ def get_establishment(
     session: Session, principal: TenantPrincipal, establishment_id: uuid.UUID
 ) -> Establishment:
     return get_scoped(session, Establishment, establishment_id, principal, label="Establishment")
+
+
+def read_establishment(
+    session: Session, principal: TenantPrincipal, establishment_id: uuid.UUID
+) -> EstablishmentPublic:
+    return read_scoped(
+        session,
+        Establishment,
+        EstablishmentPublic,
+        establishment_id,
+        principal,
+        label="Establishment",
+    )
 
 
 def list_establishments(

@@ -22,7 +22,7 @@ class Clock:
         return self._now().astimezone(PARIS).date()
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 

@@ -2,9 +2,11 @@
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from jose import JWTError, jwt
@@ -77,15 +79,22 @@ def issue_access_token(
 
 
 def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    """Verify a token. A token already verified by this process is not verified again: its
+    claims come from a small cache, and only its expiry is checked anew."""
+    claims, expires = _verified(
+        settings.jwt_secret, settings.jwt_audience, settings.jwt_issuer, token
+    )
+    if time.time() >= expires:
+        raise InvalidToken("expired")
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified(secret: str, audience: str, issuer: str, token: str) -> tuple[AccessClaims, int]:
     options = {f"require_{c}": True for c in ("iat", "exp", "iss", "aud", "sub", "jti")}
     try:
         claims = jwt.decode(
-            token,
-            settings.jwt_secret,
-            algorithms=ALGORITHMS,
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            options=options,
+            token, secret, algorithms=ALGORITHMS, audience=audience, issuer=issuer, options=options
         )
     except JWTError as exc:
         raise InvalidToken(str(exc)) from exc
@@ -93,13 +102,14 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
     if missing:
         raise InvalidToken(f"missing claims: {', '.join(missing)}")
     try:
-        return AccessClaims(
+        access = AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
             firm_account_id=uuid.UUID(claims["fid"]),
             role=str(claims["role"]),
             scopes=frozenset(str(claims["scope"]).split()),
             jti=str(claims["jti"]),
         )
+        return access, int(claims["exp"])
     except (ValueError, TypeError, AttributeError) as exc:
         raise InvalidToken("malformed claims") from exc
 
