@@ -17,7 +17,7 @@ Either way the commit happens once, in the dependency's teardown, which runs bef
 is sent (``scope="function"``): a failed commit becomes an error response, never a lost 201.
 """
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -27,6 +27,7 @@ from sqlalchemy import DateTime, MetaData, Numeric, String, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import Settings
 from app.errors import DomainError
@@ -166,16 +167,37 @@ def _finish(session: Session, exc: BaseException | None) -> None:
         session.rollback()
 
 
-async def _read_session(request: Request) -> AsyncIterator[Session]:
+_READ_SESSIONS = "app.read_sessions"
+
+
+async def _read_session(request: Request) -> Session:
+    # A plain dependency, not a generator: FastAPI's teardown machinery for generators costs
+    # more than the read itself on the hot path. CloseReadSessions closes it after the request.
     factory: Callable[..., Session] = request.app.state.session_factory
     session = factory(write=False)
-    try:
-        yield session
-    finally:
-        bind = session.get_bind()
-        session.close()
-        if session.info.get("owns_connection") and isinstance(bind, Connection):
-            bind.close()
+    request.scope.setdefault(_READ_SESSIONS, []).append(session)
+    return session
+
+
+def _close_read_session(session: Session) -> None:
+    bind = session.get_bind()
+    session.close()
+    if session.info.get("owns_connection") and isinstance(bind, Connection):
+        bind.close()
+
+
+class CloseReadSessions:
+    """ASGI middleware: gives the read sessions of a request back once it is answered."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            for session in scope.pop(_READ_SESSIONS, ()):
+                _close_read_session(session)
 
 
 def read_connection(session: Session) -> Connection:
@@ -199,5 +221,5 @@ def _write_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-ReadSession = Annotated[Session, Depends(_read_session, scope="function")]
+ReadSession = Annotated[Session, Depends(_read_session)]
 WriteSession = Annotated[Session, Depends(_write_session, scope="function")]

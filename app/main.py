@@ -22,7 +22,7 @@ from app.config import Settings, get_settings
 from app.contracts.routes import router as contracts_router
 from app.core.clock import Clock
 from app.core.uploads import UploadSizeLimit
-from app.db import SessionFactory, make_engine
+from app.db import CloseReadSessions, SessionFactory, make_engine
 from app.deadlines.routes import router as deadlines_router
 from app.errors import install_error_handlers
 from app.firms.routes import router as firm_router
@@ -140,6 +140,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(UploadSizeLimit, limit=settings.max_upload_bytes)
+    app.add_middleware(CloseReadSessions)
     _mount_docs(app)
     return app
 

@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from app.core.models import created_at_field, id_field
+from app.core.models import PublicModel, created_at_field, id_field
 
 
 class AuditEvent(SQLModel, table=True):
@@ -29,7 +29,7 @@ class AuditEvent(SQLModel, table=True):
     status_after: str | None = Field(default=None, max_length=40)
 
 
-class AuditEventPublic(SQLModel):
+class AuditEventPublic(PublicModel):
     id: uuid.UUID
     action: str
     actor_id: uuid.UUID | None

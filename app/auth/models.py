@@ -3,7 +3,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from app.core.models import created_at_field, id_field
+from app.core.models import InputModel, PublicModel, created_at_field, id_field
 from app.db import UTCDateTime
 
 
@@ -33,7 +33,7 @@ class LoginThrottle(SQLModel, table=True):
     window_started_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class TokenPair(SQLModel):
+class TokenPair(PublicModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
@@ -41,5 +41,5 @@ class TokenPair(SQLModel):
     scope: str
 
 
-class RefreshRequest(SQLModel):
+class RefreshRequest(InputModel):
     refresh_token: str

@@ -25,7 +25,7 @@ Actor = audit.Actor
 
 def to_public(amendment: Amendment, now: datetime) -> AmendmentPublic:
     status = rules.effective_status(amendment.status, amendment.implicit_acceptance_at, now)
-    return AmendmentPublic.model_validate(amendment, update={"status": status})
+    return AmendmentPublic.build(amendment, {"status": status})
 
 
 def get_amendment(

@@ -9,7 +9,7 @@ from pydantic import StringConstraints
 from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.core.models import InputModel, created_at_field, id_field, quantized
+from app.core.models import InputModel, PublicModel, created_at_field, id_field, quantized
 from app.db import DecimalType, UTCDateTime
 
 Hours = Annotated[Decimal, Constrained(gt=0, max_digits=10, decimal_places=2), quantized(2)]
@@ -140,14 +140,14 @@ class RequestUpdate(RequestFields):
     pass
 
 
-class AuthorizedTerms(SQLModel):
+class AuthorizedTerms(PublicModel):
     start_on: date
     end_on: date
     hours: Decimal
     employees: int
 
 
-class RequestPublic(SQLModel):
+class RequestPublic(PublicModel):
     id: uuid.UUID
     establishment_id: uuid.UUID
     client_id: uuid.UUID
@@ -241,7 +241,7 @@ class AmendmentCreate(InputModel):
     additional_employees: int = Field(default=0, ge=0)
 
 
-class AmendmentPublic(SQLModel):
+class AmendmentPublic(PublicModel):
     id: uuid.UUID
     request_id: uuid.UUID
     establishment_id: uuid.UUID

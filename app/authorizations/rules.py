@@ -1,5 +1,6 @@
 """Pure rules of the authorization request (DAP): R11–R18, R21. No I/O; dates passed in."""
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +17,7 @@ CSE_DEFERRAL_MONTHS = 2
 APPEAL_MONTHS = 2
 SIX_IN_TWELVE_FROM = date(2021, 7, 1)
 SIX_MONTHS = Fraction(6)
+MAX_DAYS_IN_SIX_MONTHS = 186  # six months of 31 days
 
 
 @dataclass(frozen=True)
@@ -126,11 +128,12 @@ def _month_fractions(intervals: Iterable[tuple[date, date]]) -> dict[date, Fract
 
 def six_in_twelve_excess(
     new: tuple[date, date], others: Iterable[tuple[date, date]]
-) -> tuple[date, Fraction] | None:
+) -> tuple[date, str] | None:
     """R13 from July 2021: at most 6 months authorized over any 12 consecutive months for the
-    establishment; days before 2021-07-01 do not count. A partly covered month counts for its
-    share of days; every run of 12 calendar months that involves the new period is checked.
-    Returns (first month of the window, months used) of the first window over the limit."""
+    establishment; days before 2021-07-01 do not count. Two measures, both must hold:
+    every run of 12 calendar months holds at most 6 months (a partly covered month counts for
+    its share of days), and no 12 consecutive months from any day hold more days than the longest
+    6 months can (186). Returns (start of the window, what it holds) of a window over the limit."""
     floor = SIX_IN_TWELVE_FROM
     if new[1] < floor:
         return None
@@ -152,8 +155,16 @@ def six_in_twelve_excess(
     while window <= new[1]:
         used = sum((shares.get(add_months(window, k), Fraction(0)) for k in range(12)), Fraction(0))
         if used > SIX_MONTHS:
-            return window, used
+            return window, f"{float(used):.2f} months"
         window = add_months(window, 1)
+    ordinals = sorted(days)
+    start = max(floor, add_months(max(new[0], floor), -12) + timedelta(days=1))
+    for offset in range((new[1] - start).days + 1):
+        first = start + timedelta(days=offset)
+        last = add_months(first, 12) - timedelta(days=1)
+        held = bisect_right(ordinals, last.toordinal()) - bisect_left(ordinals, first.toordinal())
+        if held > MAX_DAYS_IN_SIX_MONTHS:
+            return first, f"{held} days"
     return None
 
 

@@ -116,9 +116,9 @@ def to_public(
     appeal = None
     if status == RequestStatus.refused and request.decided_on:
         appeal = rules.appeal_until(request.decided_on)
-    return RequestPublic.model_validate(
+    return RequestPublic.build(
         request,
-        update={
+        {
             "status": status,
             "cse": cse,
             "filing_deadline": deadline,
@@ -355,10 +355,10 @@ def check_length(
         others = [(s, e) for _, s, e in _periods_of_others(session, request, counted, now)]
         excess = rules.six_in_twelve_excess((start, end), others)
         if excess:
-            window, used = excess
+            window, held = excess
             raise PeriodTooLong(
-                f"Over the 12 months from {window}, the establishment would have "
-                f"{float(used):.2f} months of partial activity: 6 at most from July 2021 (R13)"
+                f"Over the 12 months from {window}, the establishment would have {held} of "
+                "partial activity: 6 months at most from July 2021 (R13)"
             )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from stdnum.fr import nir as stdnum_nir
 
-from app.core.models import InputModel, created_at_field, id_field, quantized
+from app.core.models import InputModel, PublicModel, created_at_field, id_field, quantized
 from app.db import DecimalType
 from app.legal.table import Regime
 
@@ -177,7 +177,7 @@ class CorrectionCreate(InputModel):
         return self
 
 
-class LineAmountsPublic(SQLModel):
+class LineAmountsPublic(PublicModel):
     regime: Regime = Field(description="The regime the line was computed with")
     capped_hourly_rate: Decimal = Field(description="Hourly rate capped at 4.5 × SMIC")
     indemnity_per_hour: Decimal
@@ -199,7 +199,7 @@ class LinePublic(LineAmountsPublic):
     hourly_rate: Decimal
 
 
-class ClaimSummary(SQLModel):
+class ClaimSummary(PublicModel):
     """List item: no employee lines, so no personal data (R22)."""
 
     id: uuid.UUID
@@ -256,7 +256,7 @@ def mask_nir(nir: str | None) -> str | None:
     return f"{nir[0]} ** ** ** *** *** {nir[-2:]}"
 
 
-class AuthorizationSummary(SQLModel):
+class AuthorizationSummary(PublicModel):
     request_id: uuid.UUID
     status: str
     start_on: date | None
@@ -269,7 +269,7 @@ class AuthorizationSummary(SQLModel):
     claims: int
 
 
-class EstablishmentSummary(SQLModel):
+class EstablishmentSummary(PublicModel):
     establishment_id: uuid.UUID
     authorizations: list[AuthorizationSummary]
     expected_allocation: Decimal

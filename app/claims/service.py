@@ -106,10 +106,10 @@ def expected_allocation(session: Session, claim: Claim) -> Decimal:
 def to_public(claim: Claim, lines: Sequence[ClaimLine], regimes: list[ClientRegime]) -> ClaimPublic:
     computed, totals = _computed(claim, lines, regimes)
     public_lines = [
-        LinePublic.model_validate(line, update={**amounts, "nir": mask_nir(line.nir)})
+        LinePublic.build(line, {**amounts, "nir": mask_nir(line.nir)})
         for line, amounts in zip(lines, computed, strict=True)
     ]
-    return ClaimPublic.model_validate(claim, update={**totals, "lines": public_lines})
+    return ClaimPublic.build(claim, {**totals, "lines": public_lines})
 
 
 def present(session: Session, claim: Claim) -> ClaimPublic:
@@ -168,8 +168,7 @@ def list_claims(
     lines = _lines(session, [c.id for c in rows])
     regimes = clients.regimes_of(session, list({c.client_id for c in rows}))
     items = [
-        ClaimSummary.model_validate(c, update=_computed(c, lines[c.id], regimes[c.client_id])[1])
-        for c in rows
+        ClaimSummary.build(c, _computed(c, lines[c.id], regimes[c.client_id])[1]) for c in rows
     ]
     return items, cursor
 

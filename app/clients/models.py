@@ -8,7 +8,7 @@ from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.identifiers import Siren, Siret
-from app.core.models import Email, InputModel, Name, created_at_field, id_field
+from app.core.models import Email, InputModel, Name, PublicModel, created_at_field, id_field
 from app.db import UTCDateTime
 from app.legal.table import Regime
 
@@ -66,7 +66,7 @@ class RegimeChange(InputModel):
     effective_from: date = Field(description="First day the regime applies (months from then on)")
 
 
-class RegimePublic(SQLModel):
+class RegimePublic(PublicModel):
     regime: Regime
     effective_from: date
 
@@ -80,7 +80,7 @@ class ClientUpdate(InputModel):
     contact_email: Email | None = None
 
 
-class ClientPublic(SQLModel):
+class ClientPublic(PublicModel):
     id: uuid.UUID
     siren: str
     legal_name: str
@@ -139,7 +139,7 @@ class EstablishmentUpdate(InputModel):
     city: Name | None = None
 
 
-class EstablishmentPublic(SQLModel):
+class EstablishmentPublic(PublicModel):
     id: uuid.UUID
     client_id: uuid.UUID
     siret: str

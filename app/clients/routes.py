@@ -178,7 +178,7 @@ async def list_establishments(
     ] = None,
 ) -> Page[EstablishmentPublic]:
     """The firm's establishments, oldest first, filtered by client, status, SIRET prefix, name."""
-    rows, cursor = service.list_establishments(
+    items, cursor = service.list_establishments(
         session,
         principal,
         page=page,
@@ -187,7 +187,7 @@ async def list_establishments(
         siret_prefix=siret_prefix,
         q=q,
     )
-    return Page(items=[EstablishmentPublic.model_validate(e) for e in rows], next_cursor=cursor)
+    return Page(items=items, next_cursor=cursor)
 
 
 @establishments.get(

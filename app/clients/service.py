@@ -29,7 +29,7 @@ from app.clients.models import (
     RegimeChange,
 )
 from app.core.integrity import flush_or_raise
-from app.core.pagination import PageParams, paginate
+from app.core.pagination import PageParams, paginate, paginate_public
 from app.core.tenancy import TenantPrincipal, get_scoped, read_scoped, scoped
 from app.firms import service as firms
 from app.legal.table import Regime
@@ -59,10 +59,7 @@ def regime_on(rows: list[ClientRegime], day: date) -> Regime:
 
 def present_clients(session: Session, clients: list[Client], today: date) -> list[ClientPublic]:
     regimes = regimes_of(session, [c.id for c in clients])
-    return [
-        ClientPublic.model_validate(c, update={"regime": regime_on(regimes[c.id], today)})
-        for c in clients
-    ]
+    return [ClientPublic.build(c, {"regime": regime_on(regimes[c.id], today)}) for c in clients]
 
 
 def list_regimes(
@@ -235,7 +232,7 @@ def list_establishments(
     status: EstablishmentStatus | None = None,
     siret_prefix: str | None = None,
     q: str | None = None,
-) -> tuple[list[Establishment], str | None]:
+) -> tuple[list[EstablishmentPublic], str | None]:
     stmt = scoped(Establishment, principal)
     if client_id is not None:
         stmt = stmt.where(Establishment.client_id == client_id)
@@ -245,8 +242,7 @@ def list_establishments(
         stmt = stmt.where(col(Establishment.siret).startswith(siret_prefix, autoescape=True))
     if q:
         stmt = stmt.where(func.lower(Establishment.name).contains(q.lower(), autoescape=True))
-    rows, cursor = paginate(session, stmt, Establishment.id, page)  # type: ignore[arg-type]
-    return list(rows), cursor
+    return paginate_public(session, stmt, Establishment.id, page, EstablishmentPublic)  # type: ignore[arg-type]
 
 
 def create_establishment(

@@ -5,7 +5,7 @@ from enum import StrEnum
 from sqlalchemy import Index, LargeBinary, String
 from sqlmodel import Field, SQLModel
 
-from app.core.models import InputModel, created_at_field, id_field
+from app.core.models import InputModel, PublicModel, created_at_field, id_field
 
 
 class Document(SQLModel, table=True):
@@ -53,7 +53,7 @@ class Contract(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class ContractPublic(SQLModel):
+class ContractPublic(PublicModel):
     id: uuid.UUID
     client_id: uuid.UUID
     sha256: str

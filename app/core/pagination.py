@@ -11,9 +11,11 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select
 from sqlmodel import Session
 
+from app.db import read_connection
 from app.errors import FieldError, InvalidInput
 
 T = TypeVar("T")
+P = TypeVar("P", bound=BaseModel)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 
@@ -63,4 +65,31 @@ def paginate(
     return rows, None
 
 
-__all__ = ["FieldError", "Page", "PageParams", "encode_cursor", "page_params", "paginate"]
+def paginate_public(
+    session: Session,
+    stmt: Select[Any],
+    key: ColumnElement[uuid.UUID],
+    params: PageParams,
+    public: type[P],
+) -> tuple[list[P], str | None]:
+    """`paginate` for read-only lists: Core rows straight into the public model (no ORM
+    instances), on the read session's connection."""
+    if params.cursor is not None:
+        stmt = stmt.where(key > params.cursor)
+    result = read_connection(session).execute(stmt.order_by(key).limit(params.limit + 1))
+    items = [public.model_validate(dict(row)) for row in result.mappings()]
+    if len(items) > params.limit:
+        items = items[: params.limit]
+        return items, encode_cursor(items[-1].id)  # type: ignore[attr-defined]
+    return items, None
+
+
+__all__ = [
+    "FieldError",
+    "Page",
+    "PageParams",
+    "encode_cursor",
+    "page_params",
+    "paginate",
+    "paginate_public",
+]

@@ -2,7 +2,7 @@ import uuid
 from datetime import date
 from enum import StrEnum
 
-from sqlmodel import SQLModel
+from app.core.models import PublicModel
 
 
 class DeadlineKind(StrEnum):
@@ -14,7 +14,7 @@ class DeadlineKind(StrEnum):
     authorization_end = "authorization_end"
 
 
-class Deadline(SQLModel):
+class Deadline(PublicModel):
     kind: DeadlineKind
     due_on: date
     overdue: bool

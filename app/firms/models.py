@@ -6,7 +6,15 @@ from sqlalchemy import CheckConstraint, String
 from sqlmodel import Field, SQLModel
 
 from app.core.identifiers import Siret
-from app.core.models import Email, InputModel, Name, Password, created_at_field, id_field
+from app.core.models import (
+    Email,
+    InputModel,
+    Name,
+    Password,
+    PublicModel,
+    created_at_field,
+    id_field,
+)
 from app.firms.rules import ESTABLISHMENT_LIMIT
 
 
@@ -34,7 +42,7 @@ class FirmAccount(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class FirmPublic(SQLModel):
+class FirmPublic(PublicModel):
     id: uuid.UUID
     name: str
     siret: str
@@ -87,7 +95,7 @@ class UserUpdate(InputModel):
     active: bool | None = None
 
 
-class UserPublic(SQLModel):
+class UserPublic(PublicModel):
     id: uuid.UUID
     email: str
     full_name: str
@@ -96,7 +104,7 @@ class UserPublic(SQLModel):
     created_at: datetime
 
 
-class Me(SQLModel):
+class Me(PublicModel):
     user: UserPublic
     firm: FirmPublic
     scopes: list[str]

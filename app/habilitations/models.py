@@ -5,7 +5,7 @@ from enum import StrEnum
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
-from app.core.models import InputModel, created_at_field, id_field
+from app.core.models import InputModel, PublicModel, created_at_field, id_field
 
 
 class HabilitationStatus(StrEnum):
@@ -32,7 +32,7 @@ class Habilitation(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
-class HabilitationPublic(SQLModel):
+class HabilitationPublic(PublicModel):
     establishment_id: uuid.UUID
     status: HabilitationStatus
     requested_on: date | None = None

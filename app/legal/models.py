@@ -3,14 +3,13 @@ from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
-from sqlmodel import SQLModel
 
 from app.claims.models import HoursValue, LineAmountsPublic, Month, Rate
-from app.core.models import InputModel
+from app.core.models import InputModel, PublicModel
 from app.legal.table import Regime
 
 
-class LegalParameters(SQLModel):
+class LegalParameters(PublicModel):
     on: date
     month: str
     regime: Regime
@@ -48,7 +47,7 @@ class SimulatedLine(LineAmountsPublic):
     hourly_rate: Decimal
 
 
-class SimulationResult(SQLModel):
+class SimulationResult(PublicModel):
     month: str
     lines: list[SimulatedLine]
     total_hours: Decimal
