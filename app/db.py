@@ -18,6 +18,7 @@ is sent (``scope="function"``): a failed commit becomes an error response, never
 """
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -147,11 +148,7 @@ class SessionFactory:
 
     def __call__(self, *, write: bool) -> Session:
         if not write:
-            # Bound to a connection of its own, which the hot read paths use directly
-            # (`read_connection`); the ORM machinery starts only if a query needs it.
-            session = Session(bind=self.read_engine.connect(), expire_on_commit=False)
-            session.info["owns_connection"] = True
-            return session
+            return Session(self.read_engine, expire_on_commit=False)
         session = Session(self.write_engine, expire_on_commit=False)
         session.connection(execution_options={"sqlite_immediate": True})
         return session
@@ -180,10 +177,7 @@ async def _read_session(request: Request) -> Session:
 
 
 def _close_read_session(session: Session) -> None:
-    bind = session.get_bind()
     session.close()
-    if session.info.get("owns_connection") and isinstance(bind, Connection):
-        bind.close()
 
 
 class CloseReadSessions:
@@ -200,11 +194,18 @@ class CloseReadSessions:
                 _close_read_session(session)
 
 
-def read_connection(session: Session) -> Connection:
-    """The connection under a read session, for Core queries that skip the ORM's bookkeeping.
-    Only for reads: in a write session, use the ORM so that everything is one transaction."""
+@contextmanager
+def read_connection(session: Session) -> Iterator[Connection]:
+    """A connection for one Core query of a read session, skipping the ORM's bookkeeping. It is
+    held only for that query: a request that then waits (sending its answer, say) keeps no
+    connection, so the pool does not grow with the number of requests in flight. Only for
+    reads: in a write session, use the ORM so that everything is one transaction."""
     bind = session.get_bind()
-    return bind if isinstance(bind, Connection) else session.connection()
+    if isinstance(bind, Connection):  # tests: the session joins the test's connection
+        yield bind
+        return
+    with bind.connect() as connection:
+        yield connection
 
 
 def _write_session(request: Request) -> Iterator[Session]:

@@ -52,7 +52,8 @@ async def _principal(
     except security.InvalidToken as exc:
         raise Unauthorized("Invalid or expired token") from exc
     # The user is read on every request so that deactivation and role changes apply at once.
-    row = read_connection(session).execute(_USER_STATUS, {"user_id": claims.user_id}).first()
+    with read_connection(session) as connection:
+        row = connection.execute(_USER_STATUS, {"user_id": claims.user_id}).first()
     if request.method not in ("GET", "HEAD"):
         # A write route works in its own session: give this read's connection back now.
         session.close()

@@ -76,8 +76,10 @@ def paginate_public(
     instances), on the read session's connection."""
     if params.cursor is not None:
         stmt = stmt.where(key > params.cursor)
-    result = read_connection(session).execute(stmt.order_by(key).limit(params.limit + 1))
-    items = [public.model_validate(dict(row)) for row in result.mappings()]
+    with read_connection(session) as connection:
+        result = connection.execute(stmt.order_by(key).limit(params.limit + 1))
+        rows = result.mappings().all()
+    items = [public.model_validate(dict(row)) for row in rows]
     if len(items) > params.limit:
         items = items[: params.limit]
         return items, encode_cursor(items[-1].id)  # type: ignore[attr-defined]

@@ -73,7 +73,8 @@ def read_scoped(
     the ORM's identity map and instance loading (the hot GET-by-id path)."""
     params = {"id": resource_id, "firm_account_id": principal.firm_account_id}
     stmt = _by_id(model)  # type: ignore[arg-type]
-    row = read_connection(session).execute(stmt, params).mappings().first()
+    with read_connection(session) as connection:
+        row = connection.execute(stmt, params).mappings().first()
     if row is None:
         raise NotFound(label)
     return public.model_validate(dict(row))
