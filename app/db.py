@@ -167,13 +167,20 @@ def _finish(session: Session, exc: BaseException | None) -> None:
 _READ_SESSIONS = "app.read_sessions"
 
 
-async def _read_session(request: Request) -> Session:
-    # A plain dependency, not a generator: FastAPI's teardown machinery for generators costs
-    # more than the read itself on the hot path. CloseReadSessions closes it after the request.
-    factory: Callable[..., Session] = request.app.state.session_factory
-    session = factory(write=False)
-    request.scope.setdefault(_READ_SESSIONS, []).append(session)
+def read_session(request: Request) -> Session:
+    """The request's read session, made on first use. Not a generator dependency: FastAPI's
+    teardown machinery for those costs more than a read on the hot path; CloseReadSessions
+    closes it once the request is answered."""
+    sessions = request.scope.setdefault(_READ_SESSIONS, [])
+    if not sessions:
+        factory: Callable[..., Session] = request.app.state.session_factory
+        sessions.append(factory(write=False))
+    session: Session = sessions[0]
     return session
+
+
+async def _read_session(request: Request) -> Session:
+    return read_session(request)
 
 
 def _close_read_session(session: Session) -> None:
