@@ -75,12 +75,11 @@ LIBRARIES = (
 class Endpoint:
     key: str
     label: str
-    bare: bool = False
 
 
 BY_ID = Endpoint("by_id", "GET /v1/establishments/{id}")
 LIST = Endpoint("list", "GET /v1/establishments?limit=50")
-BARE = Endpoint("bare", "bare app GET /establishment", bare=True)
+BARE = Endpoint("bare", "bare app GET /establishment")
 ENDPOINTS = (BY_ID, LIST, BARE)
 
 
@@ -98,6 +97,8 @@ class Sample:
     errors: dict[str, int]
     # CPUs' worth of time used by processes other than this benchmark's during the run
     other_cpus: float
+    # CPU time (user + system) of the measured server's processes per request
+    server_cpu_us: float
 
 
 @dataclass
@@ -128,10 +129,7 @@ def code_state(args: argparse.Namespace) -> str:
     """Which code the service runs: a commit (and its uncommitted app changes) or a directory."""
     git = ["git", "-C", str(ROOT)]
     if args.ref:
-        sha = subprocess.run(
-            [*git, "rev-parse", "--short", args.ref], capture_output=True, text=True
-        )
-        return f"`{args.ref}` = commit {sha.stdout.strip()}, exported with git archive"
+        return f"`{args.ref}` = commit {args.ref_sha[:10]}, exported with git archive"
     if args.app_root != ROOT:
         return f"directory {args.app_root}"
     commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
@@ -209,7 +207,7 @@ class Server:
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                log(f"{self.name} ignored SIGTERM; killing its process group {pgid}")
+                log(f"{self.name} still running 15 s after SIGTERM; killing its group {pgid}")
         # Workers left behind by a killed or crashed supervisor share its process group.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGKILL)
@@ -218,17 +216,25 @@ class Server:
         log(f"stopped {self.name}")
 
 
-def export_ref(ref: str, dest: Path) -> Path:
-    """The tree of a commit, for benchmarking it whatever the working tree holds."""
+def export_ref(ref: str, dest: Path) -> str:
+    """Extract the tree of a commit, to benchmark it whatever the working tree holds; returns
+    the commit's id (resolved once: a branch may move while the benchmark runs)."""
+    git = ["git", "-C", str(ROOT)]
+    sha = subprocess.run(
+        [*git, "rev-parse", "--verify", f"{ref}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", ref],
+        [*git, "archive", "--format=tar", sha],
         capture_output=True,
         check=True,
         timeout=120,
     )
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(dest, filter="data")
-    return dest
+    return sha
 
 
 def uvicorn_cmd(args: argparse.Namespace, app: str, port: int, *extra: str) -> list[str]:
@@ -352,7 +358,8 @@ def check_responses(service_url: str, bare_url: str, token: str, ids: list[str])
 
 # --- CPU accounting --------------------------------------------------------------------------
 # The machine may be shared: the CPU time that other processes use during a run is measured
-# (whole machine from /proc/stat, minus this benchmark's servers and wrk) and reported.
+# (whole machine from /proc/stat, minus this benchmark's servers, wrk and PostgreSQL's own
+# processes, which serve the benchmark) and reported.
 
 HZ = os.sysconf("SC_CLK_TCK")
 
@@ -363,17 +370,24 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / HZ  # user..steal; guest time is already in user
 
 
-def group_cpu_seconds(pgids: set[int]) -> float:
-    """User + system time of the live processes of these process groups."""
-    total = 0
+POSTGRES = -1  # key of PostgreSQL's processes in group_cpu_seconds()
+
+
+def group_cpu_seconds(pgids: set[int]) -> dict[int, float]:
+    """User + system time of the live processes of each of these process groups, and of the
+    PostgreSQL server's processes (under the key POSTGRES)."""
+    totals = dict.fromkeys([*pgids, POSTGRES], 0)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            comm, rest = stat.read_text().rsplit(")", 1)
+        except (OSError, ValueError):
             continue  # the process has gone
-        if int(fields[2]) in pgids:  # pgrp
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / HZ
+        fields = rest.split()
+        pgrp = int(fields[2])
+        key = pgrp if pgrp in totals else POSTGRES if comm.endswith("(postgres") else None
+        if key is not None:
+            totals[key] += int(fields[11]) + int(fields[12])  # utime + stime
+    return {key: ticks / HZ for key, ticks in totals.items()}
 
 
 def children_cpu_seconds() -> float:
@@ -382,26 +396,27 @@ def children_cpu_seconds() -> float:
 
 
 class CpuMeter:
-    """Measures the other processes' CPU use over an interval, in CPUs (1.0 = one busy CPU)."""
+    """CPU use over an interval: of other processes (in CPUs: 1.0 = one CPU kept busy), and of
+    each of our server process groups and PostgreSQL (in CPU seconds)."""
 
     def __init__(self, pgids: set[int]) -> None:
         self.pgids = pgids
+        self.other_cpus = 0.0
+        self.server_seconds: dict[int, float] = {}
 
     def __enter__(self) -> CpuMeter:
-        self.start = (
-            time.monotonic(),
-            machine_busy_seconds(),
-            group_cpu_seconds(self.pgids) + children_cpu_seconds(),
-        )
-        self.other_cpus = 0.0
+        self._wall = time.monotonic()
+        self._busy = machine_busy_seconds()
+        self._groups = group_cpu_seconds(self.pgids)
+        self._children = children_cpu_seconds()  # wrk, once it has been waited for
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        wall, busy, ours = self.start
-        elapsed = time.monotonic() - wall
-        other = (machine_busy_seconds() - busy) - (
-            group_cpu_seconds(self.pgids) + children_cpu_seconds() - ours
-        )
+        elapsed = time.monotonic() - self._wall
+        groups = group_cpu_seconds(self.pgids)
+        self.server_seconds = {g: groups[g] - self._groups.get(g, 0.0) for g in groups}
+        ours = sum(self.server_seconds.values()) + children_cpu_seconds() - self._children
+        other = machine_busy_seconds() - self._busy - ours
         self.other_cpus = max(0.0, other / elapsed) if elapsed > 0 else 0.0
 
 
@@ -451,12 +466,12 @@ def write_lua(path: Path, paths: list[str], token: str = "") -> Path:
     return path
 
 
-def wrk(args: argparse.Namespace, url: str, script: Path, seconds: float) -> dict[str, Any]:
+def wrk(args: argparse.Namespace, url: str, script: Path, seconds: int) -> dict[str, Any]:
     cmd = [
         "wrk",
         f"-t{args.threads}",
         f"-c{args.connections}",
-        f"-d{seconds:g}s",
+        f"-d{seconds}s",
         "--timeout",
         "5s",
         "-s",
@@ -496,14 +511,17 @@ def bench_database(
         "ACCESS_TOKEN_TTL_SECONDS": str(7 * 24 * 3600),
     }
     log(f"[{db}] migrating")
-    subprocess.run(
+    migrate = subprocess.run(
         [args.python, "-m", "app.cli", "migrate"],
         cwd=args.app_root,
         env=env,
-        check=True,
         timeout=120,
         capture_output=True,
+        text=True,
+        check=False,
     )
+    if migrate.returncode != 0:
+        raise RuntimeError(f"migration failed:\n{migrate.stderr[-3000:]}")
 
     service_port, bare_port = free_port(), free_port()
     service_url, bare_url = f"http://127.0.0.1:{service_port}", f"http://127.0.0.1:{bare_port}"
@@ -543,6 +561,7 @@ def bench_database(
     urls = {BY_ID.key: service_url, LIST.key: service_url, BARE.key: bare_url}
 
     pgids = {service.pgid, bare.pgid}
+    pgid_of = {BY_ID.key: service.pgid, LIST.key: service.pgid, BARE.key: bare.pgid}
     for r in range(1, args.rounds + 1):
         order = ENDPOINTS[r % len(ENDPOINTS) :] + ENDPOINTS[: r % len(ENDPOINTS)]
         for ep in order:
@@ -566,12 +585,16 @@ def bench_database(
                 max_ms=round(raw["max_us"] / 1000, 2),
                 errors={k: v for k, v in errors.items() if v},
                 other_cpus=round(meter.other_cpus, 2),
+                server_cpu_us=round(
+                    meter.server_seconds[pgid_of[ep.key]] / max(raw["requests"], 1) * 1e6, 1
+                ),
             )
             result.samples.append(sample)
             extra = f"  ERRORS {sample.errors}" if sample.errors else ""
             log(
                 f"[{db}] round {r}/{args.rounds} {ep.label:34} {sample.rps:9.1f} req/s  "
                 f"p50 {sample.p50_ms:6.2f} ms  p99 {sample.p99_ms:6.2f} ms  "
+                f"server CPU {sample.server_cpu_us:7.1f} µs/req  "
                 f"other load {sample.other_cpus:.2f} CPUs{extra}"
             )
     return result
@@ -584,6 +607,7 @@ def summarize(result: DbResult) -> list[dict[str, Any]]:
     rows = []
     by_ep = {ep.key: [s for s in result.samples if s.endpoint == ep.key] for ep in ENDPOINTS}
     bare_median = statistics.median(s.rps for s in by_ep[BARE.key])
+    bare_cpu = statistics.median(s.server_cpu_us for s in by_ep[BARE.key])
     for ep in ENDPOINTS:
         samples = by_ep[ep.key]
         rps = [s.rps for s in samples]
@@ -600,6 +624,8 @@ def summarize(result: DbResult) -> list[dict[str, Any]]:
                 "p50_ms": statistics.median(s.p50_ms for s in samples),
                 "p99_ms": statistics.median(s.p99_ms for s in samples),
                 "ratio": median / bare_median,
+                "cpu_us": (cpu := statistics.median(s.server_cpu_us for s in samples)),
+                "cpu_ratio": bare_cpu / cpu if cpu else 0.0,
                 "errors": sum(sum(s.errors.values()) for s in samples),
                 "other_cpus_max": max(s.other_cpus for s in samples),
                 "body_bytes": result.body_bytes.get(ep.key, 0),
@@ -634,7 +660,7 @@ def machine_info(args: argparse.Namespace, results: list[DbResult]) -> dict[str,
         "settings": (
             f"uvicorn --workers {args.workers} --no-access-log --loop uvloop --http httptools "
             f"(both apps); wrk -t{args.threads} -c{args.connections}, {args.rounds} rounds of "
-            f"{args.duration:g} s per endpoint, each after a {args.warmup:g} s warm-up, "
+            f"{args.duration} s per endpoint, each after a {args.warmup} s warm-up, "
             "endpoints interleaved round by round; GET by id rotates over "
             f"{args.ids} establishment ids; before each run, up to {args.quiet_wait:g} s wait "
             f"for other processes to use ≤ {args.quiet_limit:g} CPUs"
@@ -660,23 +686,27 @@ def markdown(info: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         f"- Settings: {info['settings']}",
         "",
         "| Database | Endpoint | req/s median (min" + DASH + "max) | p50 ms | p99 ms | vs bare | "
-        "body bytes | errors | other load |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "server CPU µs/req | bare/CPU | body bytes | errors | other load |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
         lines.append(
             f"| {row['db']} | {row['label']} | {row['rps_median']:,.0f} "
             f"({row['rps_min']:,.0f}{DASH}{row['rps_max']:,.0f}) | {row['p50_ms']:.2f} | "
-            f"{row['p99_ms']:.2f} | {row['ratio']:.0%} | {row['body_bytes']} | {row['errors']} | "
+            f"{row['p99_ms']:.2f} | {row['ratio']:.0%} | {row['cpu_us']:,.0f} | "
+            f"{row['cpu_ratio']:.0%} | {row['body_bytes']} | {row['errors']} | "
             f"{row['other_cpus_max']:.2f} |"
         )
     lines += [
         "",
         "req/s: median of the runs (min-max); p50/p99: medians of the runs' percentiles; vs bare: "
-        "median req/s over the bare app's median in the same database's rounds; errors: socket "
-        "errors and non-2xx answers; other load: the most CPU (in CPUs) that processes outside "
-        "the benchmark used during one run of that row (kernel time for loopback traffic can "
-        "land there too).",
+        "median req/s over the bare app's median in the same database's rounds; server CPU: "
+        "median of the user + system time of the measured server's processes per request; "
+        "bare/CPU: the bare app's server CPU per request over this row's (a check on 'vs bare' "
+        "that load from other processes disturbs less); errors: socket errors and non-2xx "
+        "answers; other load: the most CPU (in CPUs) that processes outside the benchmark (and "
+        "outside PostgreSQL) used during one run of that row; kernel time for loopback traffic "
+        "can land there too.",
         "",
     ]
     for row in rows:
@@ -697,15 +727,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     p.add_argument("--rounds", type=int, default=5, help="measured runs per endpoint (default 5)")
-    p.add_argument("--duration", type=float, default=10.0, help="seconds per run (default 10)")
-    p.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds before each run")
+    # wrk takes whole seconds
+    p.add_argument("--duration", type=int, default=10, help="seconds per run (default 10)")
+    p.add_argument("--warmup", type=int, default=2, help="warm-up seconds before each run")
     p.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     p.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     p.add_argument("--workers", type=int, default=2, help="uvicorn workers per app (default 2)")
     p.add_argument(
         "--quiet-wait",
         type=float,
-        default=60.0,
+        default=15.0,
         help="before each run, wait up to this many seconds for other processes to go quiet",
     )
     p.add_argument(
@@ -756,8 +787,9 @@ def main(argv: list[str] | None = None) -> int:
     results: list[DbResult] = []
     with tempfile.TemporaryDirectory(prefix="apart-bench-") as tmp:
         if args.ref:
-            args.app_root = export_ref(args.ref, Path(tmp) / "src")
-            log(f"exported {args.ref} to {args.app_root}")
+            args.app_root = Path(tmp) / "src"
+            args.ref_sha = export_ref(args.ref, args.app_root)
+            log(f"exported {args.ref} ({args.ref_sha[:10]}) to {args.app_root}")
         args.app_root = args.app_root.resolve()
         for db in dbs:
             work = Path(tmp) / db

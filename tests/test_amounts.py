@@ -1,6 +1,6 @@
 """R23: indemnity and allocation per employee line, exact decimals, cents rounded half-up.
 
-The worked examples are computed by hand from the table in /work/shared/DOMAIN.md (the same values
+The worked examples are computed by hand from the table in shared/DOMAIN.md (the same values
 as `tests.test_legal_table.DOMAIN_TABLE`), never with the code under test:
 
     capped        = min(rate, 4.5 × SMIC)

@@ -1,7 +1,7 @@
 """Amounts over HTTP (R23, R24): legal parameters, simulations, claim amounts and totals, client
 regimes, payment discrepancies, claim exports and the establishment summary.
 
-Every expected amount is computed by hand from the table in /work/shared/DOMAIN.md; the arithmetic
+Every expected amount is computed by hand from the table in shared/DOMAIN.md; the arithmetic
 is written next to each case. The request of `tests.lifecycle.accepted_request` covers
 2020-03-16 – 2020-06-30 (1,200 h, 4 employees), so claims are for April, May and June 2020:
   April and May 2020: every regime 70 / 70 / floor 8.03.

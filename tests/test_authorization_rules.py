@@ -1,6 +1,6 @@
 """Pure rules of the authorization request (DAP): R11–R17, R21, R22, and `add_months`.
 
-Every expected value below is written out by hand from /work/shared/DOMAIN.md (rules R11–R22 and
+Every expected value below is written out by hand from shared/DOMAIN.md (rules R11–R22 and
 the "Other parameters" paragraph); none is computed with the code under test.
 """
 

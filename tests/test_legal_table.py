@@ -1,6 +1,6 @@
 """The legal parameter table (R23): the shipped file, its validation, and month lookups.
 
-`DOMAIN_TABLE` below is copied by hand from /work/shared/DOMAIN.md ("Legal parameters by month of
+`DOMAIN_TABLE` below is copied by hand from shared/DOMAIN.md ("Legal parameters by month of
 the hours not worked"); every lookup is checked against it, never against the TOML file itself.
 The file's validation is exercised with `parse_table` on modified copies of the parsed TOML.
 """
