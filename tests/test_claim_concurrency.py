@@ -1,12 +1,7 @@
 """Claims under real concurrency: simultaneous HTTP requests to a running server with several
 worker processes, on the database the suite runs on (SQLite or PostgreSQL). R19, R22."""
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -15,9 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from app.config import Settings
-from app.db import make_engine
-from tests.conftest import ROOT, TEST_SECRET, ScratchDatabase, migrate
 from tests.lifecycle import (
     accepted_request,
     create_request,
@@ -25,73 +17,16 @@ from tests.lifecycle import (
     line,
     ready_establishment,
 )
+from tests.live_server import live_server
 
 pytestmark = pytest.mark.server
-WORKERS = 4
-STARTUP_SECONDS = 90  # 4 workers importing the app on a loaded 2-CPU machine can be slow
 PROBLEM = "application/problem+json"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("claims_server")
-    db = ScratchDatabase(tmp, "claims_concurrency")
-    engine = make_engine(Settings(database_url=db.url, jwt_secret=TEST_SECRET, data_dir=tmp))
-    migrate(engine)
-    engine.dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": db.url,
-        "JWT_SECRET": TEST_SECRET,
-        "DATA_DIR": str(tmp),
-        "ENVIRONMENT": "production",
-    }
-    log = (tmp / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--port",
-            str(port),
-            "--workers",
-            str(WORKERS),
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, (tmp / "server.log").read_text()
-            assert time.monotonic() < deadline, (tmp / "server.log").read_text()
-            time.sleep(0.2)
+    with live_server(tmp_path_factory.mktemp("claims_server"), "claims_concurrency") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        db.drop()
 
 
 @pytest.fixture

@@ -1,88 +1,24 @@
 """Invariants under real concurrency: many simultaneous HTTP requests to a running server with
 several worker processes, against the database the suite runs on (SQLite or PostgreSQL)."""
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from app.config import Settings
-from app.db import make_engine
 from app.firms.rules import ESTABLISHMENT_LIMIT
 from tests.builders import PASSWORD, establishment_payload, firm_payload, new_siren
-from tests.conftest import ROOT, TEST_SECRET, ScratchDatabase, migrate
+from tests.live_server import live_server
 
 pytestmark = pytest.mark.server
-WORKERS = 4
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("server")
-    db = ScratchDatabase(tmp, "concurrency")
-    engine = make_engine(Settings(database_url=db.url, jwt_secret=TEST_SECRET, data_dir=tmp))
-    migrate(engine)
-    engine.dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": db.url,
-        "JWT_SECRET": TEST_SECRET,
-        "DATA_DIR": str(tmp),
-        "ENVIRONMENT": "production",
-    }
-    log = (tmp / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--port",
-            str(port),
-            "--workers",
-            str(WORKERS),
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, (tmp / "server.log").read_text()
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    with live_server(tmp_path_factory.mktemp("server"), "concurrency") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        db.drop()
 
 
 def new_firm(base: str) -> tuple[httpx.Client, dict]:

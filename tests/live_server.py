@@ -1,0 +1,69 @@
+"""A real uvicorn server with several worker processes on a scratch database, for the tests
+that need true concurrency (the in-process test client runs one request at a time)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from app.config import Settings
+from app.db import make_engine
+from tests.conftest import ROOT, TEST_SECRET, ScratchDatabase, migrate
+
+WORKERS = 4
+STARTUP_SECONDS = 90  # 4 workers importing the app on a loaded 2-CPU machine can be slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_server(tmp: Path, label: str) -> Iterator[str]:
+    """Migrate a scratch database, start uvicorn on it, yield its base URL, stop it, drop it."""
+    db = ScratchDatabase(tmp, label)
+    engine = make_engine(Settings(database_url=db.url, jwt_secret=TEST_SECRET, data_dir=tmp))
+    migrate(engine)
+    engine.dispose()
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": db.url,
+        "JWT_SECRET": TEST_SECRET,
+        "DATA_DIR": str(tmp),
+        "ENVIRONMENT": "production",
+    }
+    log_path = tmp / "server.log"
+    log = log_path.open("wb")
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)]
+    command += ["--workers", str(WORKERS), "--no-access-log"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        db.drop()
