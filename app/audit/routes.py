@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends
 from app.audit import service
 from app.audit.models import AuditEventPublic
 from app.auth.deps import Principal, Scoped
-from app.clients import service as clients
 from app.core.pagination import Page, PageParams, page_params
 from app.db import ReadSession
 from app.errors import problem_responses
@@ -52,8 +51,7 @@ async def list_establishment_events(
     establishment_id: uuid.UUID, session: ReadSession, principal: Read, page: PageDep
 ) -> Page[AuditEventPublic]:
     """The audit trail of one establishment (R26)."""
-    clients.get_establishment(session, principal, establishment_id)
-    rows, cursor = service.list_events(
+    rows, cursor = service.list_establishment_events(
         session, principal, page=page, establishment_id=establishment_id
     )
     return Page(items=[AuditEventPublic.model_validate(e) for e in rows], next_cursor=cursor)

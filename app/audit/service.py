@@ -65,3 +65,13 @@ def list_events(
         stmt = stmt.where(AuditEvent.action == action)
     rows, cursor = paginate(session, stmt, AuditEvent.id, page)  # type: ignore[arg-type]
     return list(rows), cursor
+
+
+def list_establishment_events(
+    session: Session, actor: Actor, *, page: PageParams, establishment_id: uuid.UUID
+) -> tuple[list[AuditEvent], str | None]:
+    # Imported here: the clients domain records its own events through this module.
+    from app.clients import service as clients
+
+    clients.get_establishment(session, actor, establishment_id)
+    return list_events(session, actor, page=page, establishment_id=establishment_id)

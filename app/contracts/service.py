@@ -151,13 +151,10 @@ def delete_contract(
     )
     if contract.in_use:
         raise ContractInUse()
-    document = session.get(
-        Document, contract.document_id
-    )  # same firm: reached through its contract
+    document = get_stored_document(session, principal, contract.document_id)
     session.delete(contract)
     session.flush()
-    if document is not None:
-        session.delete(document)
+    session.delete(document)
     audit.record(
         session,
         principal,
