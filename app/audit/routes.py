@@ -1,18 +1,17 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from app.audit import service
 from app.audit.models import AuditEventPublic
 from app.auth.deps import Principal, Scoped
-from app.core.pagination import Page, PageParams, page_params
+from app.core.pagination import Page, PageDep
 from app.db import ReadSession
 from app.errors import problem_responses
 
 router = APIRouter(tags=["events"])
 Read = Annotated[Principal, Scoped("events:read")]
-PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 @router.get(

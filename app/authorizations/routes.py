@@ -2,7 +2,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile, status
+from fastapi import APIRouter, File, Query, UploadFile, status
 from fastapi.responses import Response
 
 from app.auth.deps import Principal, Scoped, SettingsDep
@@ -21,15 +21,13 @@ from app.authorizations.models import (
 )
 from app.contracts.routes import document_response
 from app.core.clock import ClockDep
-from app.core.pagination import Page, PageParams, page_params
+from app.core.pagination import Page, PageDep
 from app.core.uploads import read_limited
 from app.db import ReadSession, WriteSession
-from app.errors import problem_responses
+from app.errors import AUTH_PROBLEMS, problem_responses
 
-AUTH = (401, 403)
 Read = Annotated[Principal, Scoped("authorizations:read")]
 Write = Annotated[Principal, Scoped("authorizations:write")]
-PageDep = Annotated[PageParams, Depends(page_params)]
 
 router = APIRouter(tags=["authorization requests"])
 
@@ -39,7 +37,7 @@ router = APIRouter(tags=["authorization requests"])
     operation_id="authorization-requests-create",
     status_code=status.HTTP_201_CREATED,
     response_model=RequestPublic,
-    responses=problem_responses(*AUTH, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
 def create_request(
     establishment_id: uuid.UUID,
@@ -58,7 +56,7 @@ def create_request(
     "/v1/establishments/{establishment_id}/authorization-requests",
     operation_id="authorization-requests-list-for-establishment",
     response_model=Page[RequestPublic],
-    responses=problem_responses(*AUTH, 404, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 422),
 )
 async def list_for_establishment(
     establishment_id: uuid.UUID,
@@ -84,7 +82,7 @@ async def list_for_establishment(
     "/v1/authorization-requests",
     operation_id="authorization-requests-list",
     response_model=Page[RequestPublic],
-    responses=problem_responses(*AUTH, 404, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 422),
 )
 async def list_requests(
     session: ReadSession,
@@ -116,7 +114,7 @@ async def list_requests(
     "/v1/authorization-requests/{request_id}",
     operation_id="authorization-requests-get",
     response_model=RequestPublic,
-    responses=problem_responses(*AUTH, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def get_request(
     request_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
@@ -129,7 +127,7 @@ async def get_request(
     "/v1/authorization-requests/{request_id}",
     operation_id="authorization-requests-update",
     response_model=RequestPublic,
-    responses=problem_responses(*AUTH, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
 def update_request(
     request_id: uuid.UUID,
@@ -148,7 +146,7 @@ def update_request(
     "/v1/authorization-requests/{request_id}",
     operation_id="authorization-requests-delete",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(*AUTH, 404, 409),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 def delete_request(
     request_id: uuid.UUID, session: WriteSession, principal: Write, clock: ClockDep
@@ -161,7 +159,7 @@ def delete_request(
     "/v1/authorization-requests/{request_id}/file",
     operation_id="authorization-requests-file",
     response_model=RequestPublic,
-    responses=problem_responses(*AUTH, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
 def file_request(
     request_id: uuid.UUID,
@@ -184,7 +182,7 @@ def file_request(
     "/v1/authorization-requests/{request_id}/decision",
     operation_id="authorization-requests-decide",
     response_model=RequestPublic,
-    responses=problem_responses(*AUTH, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
 def decide(
     request_id: uuid.UUID, body: Decision, session: WriteSession, principal: Write, clock: ClockDep
@@ -199,7 +197,7 @@ def decide(
     "/v1/authorization-requests/{request_id}/cse-opinion",
     operation_id="authorization-requests-cse-opinion",
     response_model=RequestPublic,
-    responses=problem_responses(*AUTH, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
 def cse_opinion(
     request_id: uuid.UUID,
@@ -218,7 +216,7 @@ def cse_opinion(
     "/v1/authorization-requests/{request_id}/cse-minutes",
     operation_id="authorization-requests-cse-minutes-upload",
     response_model=RequestPublic,
-    responses=problem_responses(*AUTH, 404, 409, 413, 415, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 413, 415, 422),
 )
 def upload_cse_minutes(
     request_id: uuid.UUID,
@@ -245,7 +243,7 @@ def upload_cse_minutes(
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The exact bytes uploaded"},
-        **problem_responses(*AUTH, 404),
+        **problem_responses(*AUTH_PROBLEMS, 404),
     },
 )
 async def download_cse_minutes(
@@ -261,7 +259,7 @@ async def download_cse_minutes(
     operation_id="amendments-create",
     status_code=status.HTTP_201_CREATED,
     response_model=AmendmentPublic,
-    responses=problem_responses(*AUTH, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
 def create_amendment(
     request_id: uuid.UUID,
@@ -280,7 +278,7 @@ def create_amendment(
     "/v1/authorization-requests/{request_id}/amendments",
     operation_id="amendments-list",
     response_model=list[AmendmentPublic],
-    responses=problem_responses(*AUTH, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def list_amendments(
     request_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
@@ -293,7 +291,7 @@ async def list_amendments(
     "/v1/amendments/{amendment_id}",
     operation_id="amendments-get",
     response_model=AmendmentPublic,
-    responses=problem_responses(*AUTH, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def get_amendment(
     amendment_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
@@ -306,7 +304,7 @@ async def get_amendment(
     "/v1/amendments/{amendment_id}/file",
     operation_id="amendments-file",
     response_model=AmendmentPublic,
-    responses=problem_responses(*AUTH, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
 def file_amendment(
     amendment_id: uuid.UUID,
@@ -329,7 +327,7 @@ def file_amendment(
     "/v1/amendments/{amendment_id}/decision",
     operation_id="amendments-decide",
     response_model=AmendmentPublic,
-    responses=problem_responses(*AUTH, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
 def decide_amendment(
     amendment_id: uuid.UUID,

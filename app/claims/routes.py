@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
 from app.auth.deps import Principal, Scoped
@@ -22,15 +22,13 @@ from app.claims.models import (
     ValidateClaim,
 )
 from app.core.clock import ClockDep
-from app.core.pagination import Page, PageParams, page_params
+from app.core.pagination import Page, PageDep
 from app.db import ReadSession, WriteSession
-from app.errors import problem_responses
+from app.errors import AUTH_PROBLEMS, problem_responses
 
-AUTH = (401, 403)
 Read = Annotated[Principal, Scoped("claims:read")]
 Write = Annotated[Principal, Scoped("claims:write")]
-PageDep = Annotated[PageParams, Depends(page_params)]
-WRITE_ERRORS = problem_responses(*AUTH, 404, 409, 422)
+WRITE_ERRORS = problem_responses(*AUTH_PROBLEMS, 404, 409, 422)
 
 router = APIRouter(tags=["claims"])
 
@@ -59,7 +57,7 @@ def create_claim(
     "/v1/authorization-requests/{request_id}/claims",
     operation_id="claims-list-for-request",
     response_model=Page[ClaimSummary],
-    responses=problem_responses(*AUTH, 404, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 422),
 )
 async def list_for_request(
     request_id: uuid.UUID, session: ReadSession, principal: Read, page: PageDep
@@ -73,7 +71,7 @@ async def list_for_request(
     "/v1/claims",
     operation_id="claims-list",
     response_model=Page[ClaimSummary],
-    responses=problem_responses(*AUTH, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 422),
 )
 async def list_claims(
     session: ReadSession,
@@ -103,7 +101,7 @@ async def list_claims(
     "/v1/claims/{claim_id}",
     operation_id="claims-get",
     response_model=ClaimPublic,
-    responses=problem_responses(*AUTH, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def get_claim(claim_id: uuid.UUID, session: ReadSession, principal: Read) -> ClaimPublic:
     """One claim with its lines (social security numbers masked)."""
@@ -121,7 +119,7 @@ async def get_claim(claim_id: uuid.UUID, session: ReadSession, principal: Read) 
             + ". JSON: the claim as returned by GET /v1/claims/{id}.",
             "content": {"text/csv": {}, "application/json": {}},
         },
-        **problem_responses(*AUTH, 404, 422),
+        **problem_responses(*AUTH_PROBLEMS, 404, 422),
     },
 )
 async def export_claim(
@@ -167,7 +165,7 @@ def update_claim(
     "/v1/claims/{claim_id}",
     operation_id="claims-delete",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(*AUTH, 404, 409),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 def delete_claim(
     claim_id: uuid.UUID, session: WriteSession, principal: Write, clock: ClockDep
@@ -283,7 +281,7 @@ def correct_claim(
     "/v1/establishments/{establishment_id}/summary",
     operation_id="establishments-summary",
     response_model=EstablishmentSummary,
-    responses=problem_responses(*AUTH, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def establishment_summary(
     establishment_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
 from app.auth.deps import Principal, Scoped
 from app.clients import service
@@ -20,12 +20,10 @@ from app.clients.models import (
 )
 from app.core.clock import ClockDep
 from app.core.identifiers import Siren
-from app.core.pagination import Page, PageParams, page_params
+from app.core.pagination import Page, PageDep
 from app.db import ReadSession, WriteSession
-from app.errors import problem_responses
+from app.errors import AUTH_PROBLEMS, problem_responses
 
-PageDep = Annotated[PageParams, Depends(page_params)]
-AUTH = (401, 403)
 ClientsRead = Annotated[Principal, Scoped("clients:read")]
 ClientsWrite = Annotated[Principal, Scoped("clients:write")]
 EstablishmentsRead = Annotated[Principal, Scoped("establishments:read")]
@@ -39,7 +37,7 @@ clients = APIRouter(prefix="/v1/clients", tags=["clients"])
     operation_id="clients-create",
     status_code=status.HTTP_201_CREATED,
     response_model=ClientPublic,
-    responses=problem_responses(*AUTH, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 409, 422),
 )
 def create_client(
     body: ClientCreate, session: WriteSession, principal: ClientsWrite, clock: ClockDep
@@ -52,7 +50,7 @@ def create_client(
     "",
     operation_id="clients-list",
     response_model=Page[ClientPublic],
-    responses=problem_responses(*AUTH, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 422),
 )
 async def list_clients(
     session: ReadSession,
@@ -72,7 +70,7 @@ async def list_clients(
     "/{client_id}",
     operation_id="clients-get",
     response_model=ClientPublic,
-    responses=problem_responses(*AUTH, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def get_client(
     client_id: uuid.UUID, session: ReadSession, principal: ClientsRead, clock: ClockDep
@@ -85,7 +83,7 @@ async def get_client(
     "/{client_id}",
     operation_id="clients-update",
     response_model=ClientPublic,
-    responses=problem_responses(*AUTH, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
 def update_client(
     client_id: uuid.UUID,
@@ -104,7 +102,7 @@ def update_client(
     "/{client_id}",
     operation_id="clients-delete",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(*AUTH, 404, 409),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 def delete_client(client_id: uuid.UUID, session: WriteSession, principal: ClientsWrite) -> None:
     """Delete a client company that has no establishment."""
@@ -115,7 +113,7 @@ def delete_client(client_id: uuid.UUID, session: WriteSession, principal: Client
     "/{client_id}/regimes",
     operation_id="clients-regimes-list",
     response_model=list[RegimePublic],
-    responses=problem_responses(*AUTH, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def list_regimes(
     client_id: uuid.UUID, session: ReadSession, principal: ClientsRead
@@ -128,7 +126,7 @@ async def list_regimes(
     "/{client_id}/regimes",
     operation_id="clients-regimes-change",
     response_model=list[RegimePublic],
-    responses=problem_responses(*AUTH, 404, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 422),
 )
 def change_regime(
     client_id: uuid.UUID,
@@ -151,7 +149,7 @@ establishments = APIRouter(prefix="/v1/establishments", tags=["establishments"])
     operation_id="establishments-create",
     status_code=status.HTTP_201_CREATED,
     response_model=EstablishmentPublic,
-    responses=problem_responses(*AUTH, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
 def create_establishment(
     body: EstablishmentCreate, session: WriteSession, principal: EstablishmentsWrite
@@ -164,7 +162,7 @@ def create_establishment(
     "",
     operation_id="establishments-list",
     response_model=Page[EstablishmentPublic],
-    responses=problem_responses(*AUTH, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 422),
 )
 async def list_establishments(
     session: ReadSession,
@@ -194,7 +192,7 @@ async def list_establishments(
     "/{establishment_id}",
     operation_id="establishments-get",
     response_model=EstablishmentPublic,
-    responses=problem_responses(*AUTH, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def get_establishment(
     establishment_id: uuid.UUID, session: ReadSession, principal: EstablishmentsRead
@@ -207,7 +205,7 @@ async def get_establishment(
     "/{establishment_id}",
     operation_id="establishments-update",
     response_model=EstablishmentPublic,
-    responses=problem_responses(*AUTH, 404, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 422),
 )
 def update_establishment(
     establishment_id: uuid.UUID,
@@ -226,7 +224,7 @@ def update_establishment(
     "/{establishment_id}/archive",
     operation_id="establishments-archive",
     response_model=EstablishmentPublic,
-    responses=problem_responses(*AUTH, 404, 409),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 def archive_establishment(
     establishment_id: uuid.UUID,
@@ -244,7 +242,7 @@ def archive_establishment(
     "/{establishment_id}/restore",
     operation_id="establishments-restore",
     response_model=EstablishmentPublic,
-    responses=problem_responses(*AUTH, 404, 409),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 def restore_establishment(
     establishment_id: uuid.UUID,

@@ -3,7 +3,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile, status
+from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.responses import Response
 from pydantic import StringConstraints
 
@@ -11,15 +11,13 @@ from app.auth.deps import Principal, Scoped, SettingsDep
 from app.contracts import service
 from app.contracts.models import Contract, ContractPublic, Document, TerminateContract
 from app.core.clock import ClockDep
-from app.core.pagination import Page, PageParams, page_params
+from app.core.pagination import Page, PageDep
 from app.core.uploads import read_limited
 from app.db import ReadSession, WriteSession
-from app.errors import problem_responses
+from app.errors import AUTH_PROBLEMS, problem_responses
 
-AUTH = (401, 403)
 ContractsRead = Annotated[Principal, Scoped("contracts:read")]
 ContractsWrite = Annotated[Principal, Scoped("contracts:write")]
-PageDep = Annotated[PageParams, Depends(page_params)]
 FormText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 router = APIRouter(tags=["contracts"])
@@ -30,7 +28,7 @@ router = APIRouter(tags=["contracts"])
     operation_id="contracts-create",
     status_code=status.HTTP_201_CREATED,
     response_model=ContractPublic,
-    responses=problem_responses(*AUTH, 404, 413, 415, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 413, 415, 422),
 )
 def create_contract(
     client_id: uuid.UUID,
@@ -65,7 +63,7 @@ def create_contract(
     "/v1/clients/{client_id}/contracts",
     operation_id="contracts-list",
     response_model=Page[ContractPublic],
-    responses=problem_responses(*AUTH, 404, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 422),
 )
 async def list_contracts(
     client_id: uuid.UUID, session: ReadSession, principal: ContractsRead, page: PageDep
@@ -79,7 +77,7 @@ async def list_contracts(
     "/v1/contracts/{contract_id}",
     operation_id="contracts-get",
     response_model=ContractPublic,
-    responses=problem_responses(*AUTH, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def get_contract(
     contract_id: uuid.UUID, session: ReadSession, principal: ContractsRead
@@ -94,7 +92,7 @@ async def get_contract(
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The exact bytes uploaded"},
-        **problem_responses(*AUTH, 404),
+        **problem_responses(*AUTH_PROBLEMS, 404),
     },
 )
 async def download_document(
@@ -108,7 +106,7 @@ async def download_document(
     "/v1/contracts/{contract_id}/terminate",
     operation_id="contracts-terminate",
     response_model=ContractPublic,
-    responses=problem_responses(*AUTH, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
 def terminate_contract(
     contract_id: uuid.UUID,
@@ -132,7 +130,7 @@ def terminate_contract(
     "/v1/contracts/{contract_id}",
     operation_id="contracts-delete",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(*AUTH, 404, 409),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 def delete_contract(
     contract_id: uuid.UUID, session: WriteSession, principal: ContractsWrite, clock: ClockDep

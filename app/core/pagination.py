@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select
 from sqlmodel import Session
@@ -52,6 +52,9 @@ async def page_params(
     return PageParams(limit=limit, cursor=_decode_cursor(cursor))
 
 
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
 def paginate(
     session: Session, stmt: Select[Any], key: ColumnElement[uuid.UUID], params: PageParams
 ) -> tuple[Sequence[Any], str | None]:
@@ -89,6 +92,7 @@ def paginate_public(
 __all__ = [
     "FieldError",
     "Page",
+    "PageDep",
     "PageParams",
     "encode_cursor",
     "page_params",

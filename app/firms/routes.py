@@ -1,13 +1,13 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 
 from app.auth.deps import Principal, Scoped, SettingsDep
 from app.core.clock import ClockDep
-from app.core.pagination import Page, PageParams, page_params
+from app.core.pagination import Page, PageDep
 from app.db import ReadSession, WriteSession
-from app.errors import problem_responses
+from app.errors import AUTH_PROBLEMS, problem_responses
 from app.firms import service
 from app.firms.errors import SignupDisabled
 from app.firms.models import (
@@ -23,7 +23,6 @@ from app.firms.models import (
 )
 
 router = APIRouter(prefix="/v1", tags=["firm"])
-AUTH = (401, 403)
 FirmRead = Annotated[Principal, Scoped("firm:read")]
 FirmWrite = Annotated[Principal, Scoped("firm:write")]
 UsersRead = Annotated[Principal, Scoped("users:read")]
@@ -45,7 +44,10 @@ def create_firm(body: FirmCreate, session: WriteSession, settings: SettingsDep) 
 
 
 @router.get(
-    "/firm", operation_id="firm-get", response_model=FirmPublic, responses=problem_responses(*AUTH)
+    "/firm",
+    operation_id="firm-get",
+    response_model=FirmPublic,
+    responses=problem_responses(*AUTH_PROBLEMS),
 )
 async def get_firm(session: ReadSession, principal: FirmRead) -> FirmAccount:
     """The caller's firm account, with its establishment count and limit."""
@@ -56,14 +58,16 @@ async def get_firm(session: ReadSession, principal: FirmRead) -> FirmAccount:
     "/firm",
     operation_id="firm-update",
     response_model=FirmPublic,
-    responses=problem_responses(*AUTH, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 409, 422),
 )
 def update_firm(body: FirmUpdate, session: WriteSession, principal: FirmWrite) -> FirmAccount:
     """Change the firm's name or account e-mail (owners)."""
     return service.update_firm(session, principal, data=body)
 
 
-@router.get("/me", operation_id="me-get", response_model=Me, responses=problem_responses(*AUTH))
+@router.get(
+    "/me", operation_id="me-get", response_model=Me, responses=problem_responses(*AUTH_PROBLEMS)
+)
 async def me(session: ReadSession, principal: FirmRead) -> Me:
     """The calling user, their firm account and the scopes of this token."""
     user = service.get_user(session, principal, principal.user_id)
@@ -83,7 +87,7 @@ users = APIRouter(prefix="/v1/users", tags=["users"])
     operation_id="users-create",
     status_code=status.HTTP_201_CREATED,
     response_model=UserPublic,
-    responses=problem_responses(*AUTH, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 409, 422),
 )
 def create_user(body: UserCreate, session: WriteSession, principal: UsersWrite) -> User:
     """Create a user of the firm with an initial password (owners and admins)."""
@@ -94,12 +98,12 @@ def create_user(body: UserCreate, session: WriteSession, principal: UsersWrite) 
     "",
     operation_id="users-list",
     response_model=Page[UserPublic],
-    responses=problem_responses(*AUTH, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 422),
 )
 async def list_users(
     session: ReadSession,
     principal: UsersRead,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
 ) -> Page[UserPublic]:
     """The firm's users, oldest first."""
     rows, cursor = service.list_users(session, principal, page=page)
@@ -110,7 +114,7 @@ async def list_users(
     "/{user_id}",
     operation_id="users-get",
     response_model=UserPublic,
-    responses=problem_responses(*AUTH, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def get_user(user_id: uuid.UUID, session: ReadSession, principal: UsersRead) -> User:
     """One user of the firm."""
@@ -121,7 +125,7 @@ async def get_user(user_id: uuid.UUID, session: ReadSession, principal: UsersRea
     "/{user_id}",
     operation_id="users-update",
     response_model=UserPublic,
-    responses=problem_responses(*AUTH, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
 def update_user(
     user_id: uuid.UUID,

@@ -6,11 +6,10 @@ from fastapi import APIRouter
 from app.auth.deps import Principal, Scoped
 from app.core.clock import ClockDep
 from app.db import ReadSession, WriteSession
-from app.errors import problem_responses
+from app.errors import AUTH_PROBLEMS, problem_responses
 from app.habilitations import service
 from app.habilitations.models import HabilitationPublic, HabilitationStatus, HabilitationStep
 
-AUTH = (401, 403)
 Read = Annotated[Principal, Scoped("establishments:read")]
 Write = Annotated[Principal, Scoped("establishments:write")]
 
@@ -23,7 +22,7 @@ router = APIRouter(
     "",
     operation_id="habilitation-get",
     response_model=HabilitationPublic,
-    responses=problem_responses(*AUTH, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def get_habilitation(
     establishment_id: uuid.UUID, session: ReadSession, principal: Read
@@ -37,7 +36,7 @@ def _step(target: HabilitationStatus, path: str, operation_id: str, doc: str) ->
         path,
         operation_id=operation_id,
         response_model=HabilitationPublic,
-        responses=problem_responses(*AUTH, 404, 409, 422),
+        responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
         description=doc,
     )
     def step(
