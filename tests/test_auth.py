@@ -258,6 +258,99 @@ def test_signed_token_with_missing_or_malformed_claim_is_401_not_500(
     assert_unauthorized(me(client, hand_signed(claims, settings.jwt_secret)))
 
 
+# --- GET by id: the user read in the same query as the row -------------------------------
+#
+# GET /v1/establishments/{id} authorizes the caller from the same query that reads the row
+# (tenancy.read_scoped); GET /v1/clients/{id} goes through the principal dependency. Both must
+# answer alike: 401 before 403 before 404, and a deactivated user is refused at once.
+
+BY_ID = {
+    "establishment": ("/v1/establishments/{}", "establishments:read", "clients:read"),
+    "client": ("/v1/clients/{}", "clients:read", "establishments:read"),
+}
+
+
+@pytest.fixture
+def rows(client: TestClient, owner: dict[str, Any]) -> dict[str, str]:
+    """One client and one establishment of the owner's firm, by kind."""
+    headers = bearer(owner["access_token"])
+    company = make_client(client, headers)
+    response = client.post(
+        "/v1/establishments", json=establishment_payload(company), headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return {"client": company["id"], "establishment": response.json()["id"]}
+
+
+def get_by_id(client: TestClient, kind: str, row_id: Any, access_token: str) -> Any:
+    return client.get(BY_ID[kind][0].format(row_id), headers=bearer(access_token))
+
+
+@pytest.mark.parametrize("kind", sorted(BY_ID))
+def test_get_by_id_answers_the_row_to_its_firm_control(client, owner, rows, kind):
+    response = get_by_id(client, kind, rows[kind], owner["access_token"])
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == rows[kind]
+
+
+@pytest.mark.parametrize("kind", sorted(BY_ID))
+def test_get_by_id_of_a_missing_or_other_firms_row_is_404(client, owner, rows, kind):
+    assert_problem(get_by_id(client, kind, uuid.uuid4(), owner["access_token"]), 404, "not_found")
+    _, other = owner_session(client)
+    assert_problem(get_by_id(client, kind, rows[kind], other["access_token"]), 404, "not_found")
+
+
+@pytest.mark.parametrize("kind", sorted(BY_ID))
+def test_get_by_id_with_a_deactivated_users_token_is_401_at_once_even_for_a_missing_row(
+    client, owner, rows, kind
+):
+    email = add_user(client, bearer(owner["access_token"]), "member")
+    member = token(client, email)["access_token"]
+    assert get_by_id(client, kind, rows[kind], member).status_code == 200
+    member_id, _ = ids_of(client, member)
+    response = client.patch(
+        f"/v1/users/{member_id}", json={"active": False}, headers=bearer(owner["access_token"])
+    )
+    assert response.status_code == 200, response.text
+    assert_unauthorized(get_by_id(client, kind, rows[kind], member))
+    assert_unauthorized(get_by_id(client, kind, uuid.uuid4(), member))
+
+
+@pytest.mark.parametrize("kind", sorted(BY_ID))
+def test_get_by_id_with_a_token_of_an_unknown_user_is_401_not_404(
+    client, settings, clock, owner, rows, kind
+):
+    ghost = issue(settings, clock, uuid.uuid4(), owner["firm_id"])
+    assert_unauthorized(get_by_id(client, kind, rows[kind], ghost))
+    assert_unauthorized(get_by_id(client, kind, uuid.uuid4(), ghost))
+
+
+@pytest.mark.parametrize("kind", sorted(BY_ID))
+def test_get_by_id_with_a_token_naming_the_rows_firm_but_another_users_is_401_r4(
+    client, settings, clock, owner, rows, kind
+):
+    """A validly signed token that pairs a user of one firm with the firm that owns the row."""
+    _, other = owner_session(client)
+    other_user, _ = ids_of(client, other["access_token"])
+    forged = issue(settings, clock, other_user, owner["firm_id"])
+    assert_unauthorized(get_by_id(client, kind, rows[kind], forged))
+
+
+@pytest.mark.parametrize("kind", sorted(BY_ID))
+def test_get_by_id_without_the_read_scope_is_403_before_404(client, owner, rows, kind):
+    _, needed, other_scope = BY_ID[kind]
+    narrow = token(client, owner["email"], scope=other_scope)["access_token"]
+    body = assert_problem(get_by_id(client, kind, rows[kind], narrow), 403, "forbidden")
+    assert needed in body["detail"]
+    assert_problem(get_by_id(client, kind, uuid.uuid4(), narrow), 403, "forbidden")
+
+
+@pytest.mark.parametrize("kind", sorted(BY_ID))
+def test_get_by_id_with_a_malformed_id_is_422_naming_the_path_parameter(client, owner, kind):
+    response = get_by_id(client, kind, "not-a-uuid", owner["access_token"])
+    assert_problem(response, 422, "validation_error")
+
+
 # --- login ---------------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.auth.deps import Principal, Scoped
+from app.auth.deps import Bearer, Principal, Scoped, ScopedBearer
 from app.clients import service
 from app.clients.models import (
     ClientCreate,
@@ -28,6 +28,8 @@ ClientsRead = Annotated[Principal, Scoped("clients:read")]
 ClientsWrite = Annotated[Principal, Scoped("clients:write")]
 EstablishmentsRead = Annotated[Principal, Scoped("establishments:read")]
 EstablishmentsWrite = Annotated[Principal, Scoped("establishments:write")]
+# GET by id, the hottest read: the user is checked in the same query as the row.
+EstablishmentsReadBearer = Annotated[Bearer, ScopedBearer("establishments:read")]
 
 clients = APIRouter(prefix="/v1/clients", tags=["clients"])
 
@@ -195,10 +197,10 @@ async def list_establishments(
     responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def get_establishment(
-    establishment_id: uuid.UUID, session: ReadSession, principal: EstablishmentsRead
+    establishment_id: uuid.UUID, bearer: EstablishmentsReadBearer
 ) -> EstablishmentPublic:
     """One establishment."""
-    return service.read_establishment(session, principal, establishment_id)
+    return service.read_establishment(bearer, establishment_id)
 
 
 @establishments.patch(

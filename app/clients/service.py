@@ -5,6 +5,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
+from app.auth.deps import Bearer
 from app.clients.errors import (
     ClientHasContracts,
     ClientHasEstablishments,
@@ -210,16 +211,9 @@ def get_establishment(
     return get_scoped(session, Establishment, establishment_id, principal, label="Establishment")
 
 
-def read_establishment(
-    session: Session, principal: TenantPrincipal, establishment_id: uuid.UUID
-) -> EstablishmentPublic:
+def read_establishment(bearer: Bearer, establishment_id: uuid.UUID) -> EstablishmentPublic:
     return read_scoped(
-        session,
-        Establishment,
-        EstablishmentPublic,
-        establishment_id,
-        principal,
-        label="Establishment",
+        bearer, Establishment, EstablishmentPublic, establishment_id, label="Establishment"
     )
 
 

@@ -5,12 +5,15 @@ from functools import cache
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, bindparam
+from sqlalchemy import Select, and_, bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.auth.deps import USER_STATUS, Bearer, authorize
 from app.db import read_connection
 from app.errors import NotFound
+from app.firms.models import User
 
 
 class HasTenant(Protocol):
@@ -53,28 +56,41 @@ P = TypeVar("P", bound=BaseModel)
 
 
 @cache
-def _by_id(model: type[Any]) -> Select[Any]:
+def _by_id_with_user(model: type[Any]) -> tuple[Select[Any], tuple[str, ...]]:
+    """The user's status and the row in one query: the user's row always, the resource's
+    columns null when it does not exist in the user's firm."""
     table = model.__table__
-    return select(table).where(
-        table.c.id == bindparam("id"), table.c.firm_account_id == bindparam("firm_account_id")
+    users = User.__table__  # type: ignore[attr-defined]
+    in_firm = and_(
+        table.c.id == bindparam("id"), table.c.firm_account_id == users.c.firm_account_id
     )
+    stmt = (
+        sa_select(*USER_STATUS, *table.c)
+        .select_from(users.outerjoin(table, in_firm))
+        .where(users.c.id == bindparam("user_id"))
+    )
+    return stmt, tuple(table.c.keys())
 
 
 def read_scoped(
-    session: Session,
+    bearer: Bearer,
     model: type[Any],
     public: type[P],
     resource_id: uuid.UUID,
-    principal: TenantPrincipal,
     *,
     label: str,
 ) -> P:
-    """`get_scoped` for read-only answers: a Core query straight into the public model, without
+    """`get_scoped` for read-only answers, authorizing the caller on the way: one Core query
+    reads the user's status with the row (see `Bearer`) straight into the public model, without
     the ORM's identity map and instance loading (the hot GET-by-id path)."""
-    params = {"id": resource_id, "firm_account_id": principal.firm_account_id}
-    stmt = _by_id(model)  # type: ignore[arg-type]
-    with read_connection(session) as connection:
-        row = connection.execute(stmt, params).mappings().first()
-    if row is None:
+    stmt, keys = _by_id_with_user(model)  # type: ignore[arg-type]
+    params = {"id": resource_id, "user_id": bearer.claims.user_id}
+    with read_connection(bearer.session) as connection:
+        row = connection.execute(stmt, params).first()
+    status = None if row is None else row[: len(USER_STATUS)]
+    authorize(bearer.claims, status, bearer.required_scopes)
+    assert row is not None  # authorize refuses a missing user
+    values = row[len(USER_STATUS) :]
+    if values[0] is None:
         raise NotFound(label)
-    return public.model_validate(dict(row))
+    return public.model_validate(dict(zip(keys, values, strict=True)))
