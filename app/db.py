@@ -17,15 +17,18 @@ Either way the commit happens once, in the dependency's teardown, which runs bef
 is sent (``scope="function"``): a failed commit becomes an error response, never a lost 201.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, Numeric, String, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import DateTime, MetaData, Numeric, Select, String, event
+from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -145,6 +148,7 @@ class SessionFactory:
     def __init__(self, *, read_engine: Engine, write_engine: Engine) -> None:
         self.read_engine = read_engine
         self.write_engine = write_engine
+        self.read_bind: Engine | Connection = read_engine
 
     def __call__(self, *, write: bool) -> Session:
         if not write:
@@ -213,6 +217,89 @@ def read_connection(session: Session) -> Iterator[Connection]:
         return
     with bind.connect() as connection:
         yield connection
+
+
+def read_bind(request: Request) -> Engine | Connection:
+    """Where the request's prepared reads run: the read engine (tests: their connection)."""
+    bind: Engine | Connection = request.app.state.session_factory.read_bind
+    return bind
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    order: tuple[str, ...] | None  # parameter names in order, for positional paramstyles
+    bind: Mapping[str, Callable[[Any], Any] | None]
+
+
+class PreparedRead:
+    """A SELECT of the hottest read paths (the caller's status, GET by id), run straight on the
+    DBAPI cursor of a read connection.
+
+    SQLAlchemy still writes the SQL (compiled once per dialect) and its column types still
+    convert the parameters and the row, so UUIDs, UTC datetimes and the rest come out exactly as
+    from a Core query. What is skipped is Core's per-execution machinery (execution context,
+    result objects): about 60 µs of CPU per query here, against about 12 µs for the cursor
+    itself (`bench/RESULTS.md`). Read engine only: its connections are in autocommit."""
+
+    def __init__(self, stmt: Select[*tuple[Any, ...]]) -> None:
+        self.stmt = stmt
+        self._types = [c.type for c in stmt.selected_columns]
+        self._compiled: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
+        self._results: WeakKeyDictionary[Dialect, list[Callable[[Any], Any] | None]] = (
+            WeakKeyDictionary()
+        )
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self.stmt.compile(dialect=dialect)
+        binds = {
+            name: param.type.dialect_impl(dialect).bind_processor(dialect)
+            for name, param in compiled.binds.items()
+        }
+        order = tuple(compiled.positiontup or ()) if dialect.positional else None
+        prepared = _Compiled(compiled.string, order, binds)
+        self._compiled[dialect] = prepared
+        return prepared
+
+    def first(self, bind: Engine | Connection, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row, converted by the columns' types, or None."""
+        dialect = bind.dialect
+        compiled = self._compiled.get(dialect) or self._compile(dialect)
+        values = {
+            name: value if (process := compiled.bind[name]) is None else process(value)
+            for name, value in params.items()
+        }
+        args: Any = values if compiled.order is None else [values[n] for n in compiled.order]
+        with _dbapi_connection(bind) as connection:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(compiled.sql, args)
+                row = cursor.fetchone()
+                results = self._results.get(dialect)
+                if results is None:
+                    results = self._results[dialect] = [
+                        type_.dialect_impl(dialect).result_processor(dialect, column[1])
+                        for type_, column in zip(self._types, cursor.description, strict=True)
+                    ]
+            finally:
+                cursor.close()
+        if row is None:
+            return None
+        return tuple(v if p is None else p(v) for p, v in zip(results, row, strict=True))
+
+
+@contextmanager
+def _dbapi_connection(bind: Engine | Connection) -> Iterator[PoolProxiedConnection]:
+    if isinstance(bind, Connection):  # tests: inside the test's transaction
+        yield bind.connection
+        return
+    # Given back on close; the pool's reset on return (a rollback) finds a connection the
+    # server closed and drops it instead of keeping it.
+    connection = bind.raw_connection()
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 def _write_session(request: Request) -> Iterator[Session]:

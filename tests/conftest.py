@@ -129,6 +129,7 @@ class RolledBackSessions:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self.read_bind = connection
 
     def __call__(self, *, write: bool) -> Session:
         return Session(

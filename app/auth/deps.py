@@ -6,11 +6,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import col
 
 from app.config import Settings
 from app.core import security
-from app.db import read_connection, read_session
+from app.db import PreparedRead, read_bind
 from app.errors import Forbidden, Unauthorized
 from app.firms.models import Role, User
 from app.firms.scopes import ROLE_SCOPES, SCOPES
@@ -19,7 +21,7 @@ from app.firms.scopes import ROLE_SCOPES, SCOPES
 # changes apply at once: (active, role, firm account).
 USER_STATUS = (col(User.active), col(User.role), col(User.firm_account_id))
 # Built once: this lookup runs on every authenticated request.
-_USER_STATUS = select(*USER_STATUS).where(User.id == bindparam("user_id"))
+_USER_STATUS = PreparedRead(sa_select(*USER_STATUS).where(col(User.id) == bindparam("user_id")))
 
 
 @dataclass(frozen=True)
@@ -75,14 +77,13 @@ class _BearerPrincipal(OAuth2PasswordBearer):
         self, request: Request, security_scopes: SecurityScopes
     ) -> Principal:
         claims = _verified_claims(request)
-        with read_connection(read_session(request)) as connection:
-            row = connection.execute(_USER_STATUS, {"user_id": claims.user_id}).first()
+        row = _USER_STATUS.first(read_bind(request), {"user_id": claims.user_id})
         return authorize(claims, row, security_scopes.scopes)
 
 
 @dataclass(frozen=True)
 class Bearer:
-    """A verified token whose user is not read yet, with the request's read session.
+    """A verified token whose user is not read yet, with where the request reads.
 
     For the hottest reads (GET by id): `tenancy.read_scoped` reads the user's status in the same
     query as the row, then calls `authorize` exactly as the principal dependency does, so the
@@ -91,7 +92,7 @@ class Bearer:
 
     claims: security.AccessClaims
     required_scopes: tuple[str, ...]
-    session: Session
+    bind: Engine | Connection
 
 
 class _BearerToken(OAuth2PasswordBearer):
@@ -99,7 +100,7 @@ class _BearerToken(OAuth2PasswordBearer):
         self, request: Request, security_scopes: SecurityScopes
     ) -> Bearer:
         claims = _verified_claims(request)
-        return Bearer(claims, tuple(security_scopes.scopes), read_session(request))
+        return Bearer(claims, tuple(security_scopes.scopes), read_bind(request))
 
 
 # Both are the same OAuth2 scheme in the OpenAPI document.

@@ -5,13 +5,13 @@ from functools import cache
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, bindparam
+from sqlalchemy import and_, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.deps import USER_STATUS, Bearer, authorize
-from app.db import read_connection
+from app.db import PreparedRead
 from app.errors import NotFound
 from app.firms.models import User
 
@@ -56,7 +56,7 @@ P = TypeVar("P", bound=BaseModel)
 
 
 @cache
-def _by_id_with_user(model: type[Any]) -> tuple[Select[Any], tuple[str, ...]]:
+def _by_id_with_user(model: type[Any]) -> tuple[PreparedRead, tuple[str, ...]]:
     """The user's status and the row in one query: the user's row always, the resource's
     columns null when it does not exist in the user's firm."""
     table = model.__table__
@@ -69,7 +69,7 @@ def _by_id_with_user(model: type[Any]) -> tuple[Select[Any], tuple[str, ...]]:
         .select_from(users.outerjoin(table, in_firm))
         .where(users.c.id == bindparam("user_id"))
     )
-    return stmt, tuple(table.c.keys())
+    return PreparedRead(stmt), tuple(table.c.keys())
 
 
 def read_scoped(
@@ -85,8 +85,7 @@ def read_scoped(
     the ORM's identity map and instance loading (the hot GET-by-id path)."""
     stmt, keys = _by_id_with_user(model)  # type: ignore[arg-type]
     params = {"id": resource_id, "user_id": bearer.claims.user_id}
-    with read_connection(bearer.session) as connection:
-        row = connection.execute(stmt, params).first()
+    row = stmt.first(bearer.bind, params)
     status = None if row is None else row[: len(USER_STATUS)]
     authorize(bearer.claims, status, bearer.required_scopes)
     assert row is not None  # authorize refuses a missing user
