@@ -370,6 +370,23 @@ def test_regime_change_applies_to_claims_of_months_from_its_date(client):
     assert dec(june["total_allocation"]) == dec("700.00")
 
 
+def test_regime_change_in_the_middle_of_a_month_is_422_and_changes_nothing(client):
+    ctx, _ = setup_request(client)
+    client_id = ctx["client"]["id"]
+    response = client.post(
+        f"/v1/clients/{client_id}/regimes",
+        headers=ctx["headers"],
+        json={"regime": "closed", "effective_from": "2020-05-15"},
+    )
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert [e["field"] for e in body["errors"]] == ["effective_from"]
+    assert "first day of a month" in body["errors"][0]["message"]
+    regimes = client.get(f"/v1/clients/{client_id}/regimes", headers=ctx["headers"]).json()
+    assert regimes == [{"regime": "general", "effective_from": "2020-01-01"}]
+
+
 def test_regime_change_of_another_firms_client_answers_404(client):
     ctx, _ = setup_request(client)
     _, other = firm_headers(client)

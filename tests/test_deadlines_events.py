@@ -157,7 +157,18 @@ def test_r25_each_elapsed_month_without_a_claim_is_due_by_the_time_bar(client, c
     assert all(d["resource_id"] == request["id"] for d in items)
     assert ("authorization_end", "2020-06-30", False) in summary(items)
 
-    assert create_claim(client, ctx, request["id"], "2020-04").status_code == 201
+    draft = create_claim(client, ctx, request["id"], "2020-04")
+    assert draft.status_code == 201, draft.text
+    items = deadlines(client, ctx, kind="claim")
+    assert [d["month"] for d in items] == ["2020-03", "2020-04"]  # a draft is not filed
+    assert "draft" in items[1]["description"] and "draft" not in items[0]["description"]
+
+    response = client.post(
+        f"/v1/claims/{draft.json()['id']}/file",
+        headers=ctx["headers"],
+        json={"filed_on": "2020-05-04"},
+    )
+    assert response.status_code == 200, response.text
     months = [d["month"] for d in deadlines(client, ctx, kind="claim")]
     assert months == ["2020-03"]
 
@@ -198,6 +209,28 @@ def test_r25_a_rejected_claim_leaves_its_month_due(client, ctx):
         assert response.status_code == 200, response.text
     months = [d["month"] for d in deadlines(client, ctx, kind="claim")]
     assert months == ["2020-03", "2020-04", "2020-05", "2020-06"]
+
+
+def test_r25_a_draft_correction_of_a_paid_claim_does_not_make_its_month_due_again(client, ctx):
+    request = accepted_request(client, ctx)
+    claim = create_claim(client, ctx, request["id"], "2020-04").json()
+    steps = (
+        ("file", {"filed_on": "2020-05-04"}),
+        ("validate", {"on": "2020-05-10"}),
+        ("paid", {"paid_on": "2020-05-15", "amount": "700.00"}),
+    )
+    for action, body in steps:
+        response = client.post(
+            f"/v1/claims/{claim['id']}/{action}", headers=ctx["headers"], json=body
+        )
+        assert response.status_code == 200, response.text
+    correction = client.post(
+        f"/v1/claims/{claim['id']}/corrections", headers=ctx["headers"], json={}
+    )
+    assert correction.status_code == 201, correction.text
+    assert correction.json()["status"] == "draft"
+    months = [d["month"] for d in deadlines(client, ctx, kind="claim")]
+    assert months == ["2020-03", "2020-05", "2020-06"]
 
 
 def test_r25_an_invalidated_request_owes_nothing(client, ctx):
@@ -465,6 +498,44 @@ def test_r26_a_rejection_writes_one_event(client, ctx):
         )
         assert response.status_code == 200, response.text
     assert trail(client, ctx, claim["id"])[-1] == ("claim.rejected", "filed", "rejected")
+
+
+def test_r26_editing_a_draft_claim_writes_an_updated_event(client, ctx):
+    request = accepted_request(client, ctx)
+    claim = create_claim(client, ctx, request["id"]).json()
+    response = client.patch(
+        f"/v1/claims/{claim['id']}",
+        headers=ctx["headers"],
+        json={"lines": [line("E1", hours_not_worked="40")]},
+    )
+    assert response.status_code == 200, response.text
+    assert trail(client, ctx, claim["id"]) == [
+        ("claim.created", None, "draft"),
+        ("claim.updated", "draft", "draft"),
+    ]
+
+
+def test_r26_editing_a_draft_request_writes_an_updated_event(client, ctx):
+    draft = create_request(client, ctx)
+    response = client.patch(
+        f"/v1/authorization-requests/{draft['id']}",
+        headers=ctx["headers"],
+        json={"forecast_hours": "120"},
+    )
+    assert response.status_code == 200, response.text
+    assert trail(client, ctx, draft["id"]) == [
+        ("authorization_request.created", None, "draft"),
+        ("authorization_request.updated", "draft", "draft"),
+    ]
+
+
+def test_r26_editing_an_establishment_writes_an_updated_event(client, ctx):
+    est = ctx["establishment"]
+    response = client.patch(
+        f"/v1/establishments/{est['id']}", headers=ctx["headers"], json={"name": "Atelier"}
+    )
+    assert response.status_code == 200, response.text
+    assert trail(client, ctx, est["id"])[-1] == ("establishment.updated", "active", "active")
 
 
 def test_r26_deleting_a_draft_claim_writes_one_event(client, ctx):

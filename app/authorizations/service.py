@@ -284,6 +284,8 @@ def update_request(
     request.updated_at = now
     session.add(request)
     session.flush()
+    # Not a state change (R26 asks for those), but the trail should say who edited a draft.
+    _record(session, principal, request, "updated", None, now, before=RequestStatus.draft)
     return present(session, request, now)
 
 

@@ -395,6 +395,8 @@ def update_claim(
     claim.updated_at = now
     session.add(claim)
     session.flush()
+    # Not a state change (R26 asks for those), but the trail should say who edited a draft.
+    _record(session, principal, claim, "updated", ClaimStatus.draft, now)
     return present(session, claim)
 
 

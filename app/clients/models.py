@@ -3,7 +3,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -61,9 +62,20 @@ class ClientRegime(SQLModel, table=True):
     effective_from: date
 
 
+def _first_of_month(value: date) -> date:
+    if value.day != 1:
+        raise PydanticCustomError(
+            "first_of_month",
+            "must be the first day of a month: a regime applies to whole months (R23)",
+        )
+    return value
+
+
 class RegimeChange(InputModel):
     regime: Regime
-    effective_from: date = Field(description="First day the regime applies (months from then on)")
+    effective_from: Annotated[date, AfterValidator(_first_of_month)] = Field(
+        description="The first day of the first month the regime applies to"
+    )
 
 
 class RegimePublic(PublicModel):

@@ -271,7 +271,7 @@ def create_establishment(
 
 def update_establishment(
     session: Session,
-    principal: TenantPrincipal,
+    principal: audit.Actor,
     *,
     establishment_id: uuid.UUID,
     data: EstablishmentUpdate,
@@ -284,6 +284,7 @@ def update_establishment(
     establishment.sqlmodel_update(changes, update={"updated_at": now})
     session.add(establishment)
     session.flush()
+    _record(session, principal, establishment, "updated", establishment.status, now)
     return establishment
 
 

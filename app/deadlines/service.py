@@ -52,7 +52,7 @@ def _months(start: date, end: date) -> list[date]:
 def _for_request(
     request: AuthorizationRequest,
     amendments: list[Amendment],
-    claimed: set[date],
+    claims: dict[date, ClaimStatus],
     today: date,
     now: datetime,
 ) -> list[Deadline]:
@@ -107,11 +107,14 @@ def _for_request(
     if terms is not None:
         bar = rules.claim_time_bar(terms.end_on)
         for month in _months(terms.start_on, terms.end_on):
-            if month_end(month) < today and month not in claimed:
+            claim = claims.get(month)
+            if month_end(month) < today and claim in (None, ClaimStatus.draft):
+                # A draft is not a claim yet: the month stays due until one is filed.
+                ready = "; its draft is ready" if claim == ClaimStatus.draft else ""
                 add(
                     DeadlineKind.claim,
                     bar,
-                    f"File the claim for {month:%Y-%m} (R19, R21)",
+                    f"File the claim for {month:%Y-%m} (R19, R21){ready}",
                     month=f"{month:%Y-%m}",
                 )
         if terms.end_on >= today:
@@ -148,17 +151,21 @@ def list_deadlines(
     found = list(session.exec(stmt))
     ids = [r.id for r in found]
     by_request = requests.amendments_of(session, ids)
-    claimed: dict[uuid.UUID, set[date]] = {i: set() for i in ids}
+    # Per request and month, the most advanced claim: a filed one (or further) wins over a draft
+    # (a correction of a paid claim is a draft beside it); a rejected one leaves the month due.
+    claims: dict[uuid.UUID, dict[date, ClaimStatus]] = {i: {} for i in ids}
     if ids:
-        claims = select(col(Claim.request_id), col(Claim.month_on)).where(
+        by_month = select(col(Claim.request_id), col(Claim.month_on), col(Claim.status)).where(
             col(Claim.request_id).in_(ids), Claim.status != ClaimStatus.rejected
         )
-        for request_id, month_on in session.exec(claims):
-            claimed[request_id].add(month_on)
+        for request_id, month_on, status in session.exec(by_month):
+            months = claims[request_id]
+            if months.get(month_on) in (None, ClaimStatus.draft):
+                months[month_on] = ClaimStatus(status)
     items = [
         item
         for r in found
-        for item in _for_request(r, by_request[r.id], claimed[r.id], today, now)
+        for item in _for_request(r, by_request[r.id], claims[r.id], today, now)
         if (kind is None or item.kind == kind)
         and (overdue is None or item.overdue == overdue)
         and (due_before is None or item.due_on < due_before)
