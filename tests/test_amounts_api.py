@@ -341,14 +341,18 @@ def test_client_regime_defaults_to_general(client):
     assert company["regime"] == "general"
 
 
+def change_regime(client: TestClient, ctx: dict[str, Any], regime: str, effective_from: str) -> Any:
+    return client.post(
+        f"/v1/clients/{ctx['client']['id']}/regimes",
+        headers=ctx["headers"],
+        json={"regime": regime, "effective_from": effective_from},
+    )
+
+
 def test_regime_change_applies_to_claims_of_months_from_its_date(client):
     ctx, request_id = setup_request(client)
     client_id = ctx["client"]["id"]
-    response = client.post(
-        f"/v1/clients/{client_id}/regimes",
-        headers=ctx["headers"],
-        json={"regime": "closed", "effective_from": "2020-05-01"},
-    )
+    response = change_regime(client, ctx, "closed", "2020-05-01")
     assert response.status_code == 200, response.text
     expected = [
         {"regime": "general", "effective_from": "2020-01-01"},
@@ -373,11 +377,7 @@ def test_regime_change_applies_to_claims_of_months_from_its_date(client):
 def test_regime_change_in_the_middle_of_a_month_is_422_and_changes_nothing(client):
     ctx, _ = setup_request(client)
     client_id = ctx["client"]["id"]
-    response = client.post(
-        f"/v1/clients/{client_id}/regimes",
-        headers=ctx["headers"],
-        json={"regime": "closed", "effective_from": "2020-05-15"},
-    )
+    response = change_regime(client, ctx, "closed", "2020-05-15")
     assert response.status_code == 422, response.text
     body = response.json()
     assert body["code"] == "validation_error"

@@ -87,6 +87,18 @@ def trail(client, ctx, resource_id: str) -> list[tuple[str, str | None, str | No
     ]
 
 
+def pay(client, ctx, claim_id: str) -> None:
+    """File, validate and pay a draft claim."""
+    steps = (
+        ("file", {"filed_on": "2020-05-04"}),
+        ("validate", {"on": "2020-05-10"}),
+        ("paid", {"paid_on": "2020-05-15", "amount": "700.00"}),
+    )
+    for action, body in steps:
+        response = client.post(f"/v1/claims/{claim_id}/{action}", headers=ctx["headers"], json=body)
+        assert response.status_code == 200, response.text
+
+
 @pytest.fixture
 def ctx(client) -> dict[str, Any]:
     return ready_establishment(client)
@@ -214,16 +226,7 @@ def test_r25_a_rejected_claim_leaves_its_month_due(client, ctx):
 def test_r25_a_draft_correction_of_a_paid_claim_does_not_make_its_month_due_again(client, ctx):
     request = accepted_request(client, ctx)
     claim = create_claim(client, ctx, request["id"], "2020-04").json()
-    steps = (
-        ("file", {"filed_on": "2020-05-04"}),
-        ("validate", {"on": "2020-05-10"}),
-        ("paid", {"paid_on": "2020-05-15", "amount": "700.00"}),
-    )
-    for action, body in steps:
-        response = client.post(
-            f"/v1/claims/{claim['id']}/{action}", headers=ctx["headers"], json=body
-        )
-        assert response.status_code == 200, response.text
+    pay(client, ctx, claim["id"])
     correction = client.post(
         f"/v1/claims/{claim['id']}/corrections", headers=ctx["headers"], json={}
     )
@@ -462,16 +465,7 @@ def test_r26_each_state_change_of_a_claim_writes_one_event(client, ctx):
     user_id = me(client, ctx)
     request = accepted_request(client, ctx)
     claim = create_claim(client, ctx, request["id"]).json()
-    steps = (
-        ("file", {"filed_on": "2020-05-04"}),
-        ("validate", {"on": "2020-05-10"}),
-        ("paid", {"paid_on": "2020-05-15", "amount": "700.00"}),
-    )
-    for action, body in steps:
-        response = client.post(
-            f"/v1/claims/{claim['id']}/{action}", headers=ctx["headers"], json=body
-        )
-        assert response.status_code == 200, response.text
+    pay(client, ctx, claim["id"])
     correction = client.post(
         f"/v1/claims/{claim['id']}/corrections", headers=ctx["headers"], json={}
     ).json()
