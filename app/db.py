@@ -17,13 +17,11 @@ Either way the commit happens once, in the dependency's teardown, which runs bef
 is sent (``scope="function"``): a failed commit becomes an error response, never a lost 201.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
-from weakref import WeakKeyDictionary
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, Numeric, Select, String, event
@@ -142,6 +140,15 @@ def _configure_sqlite(engine: Engine, *, transactions: bool) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+class SessionSource(Protocol):
+    """What `create_app` takes as `session_factory`: the sessions of a request, and where its
+    prepared reads run (`PreparedRead`)."""
+
+    read_bind: Engine | Connection
+
+    def __call__(self, *, write: bool) -> Session: ...
+
+
 class SessionFactory:
     """Makes the sessions of a request. Tests swap it for one bound to a rolled-back connection."""
 
@@ -225,59 +232,75 @@ def read_bind(request: Request) -> Engine | Connection:
     return bind
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    sql: str
-    order: tuple[str, ...] | None  # parameter names in order, for positional paramstyles
-    bind: Mapping[str, Callable[[Any], Any] | None]
+class _Prepared:
+    """A statement compiled for one kind of database connection."""
+
+    def __init__(self, stmt: Select[*tuple[Any, ...]], dialect: Dialect) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        if (
+            compiled.post_compile_params
+            or compiled.literal_execute_params
+            or compiled.escaped_bind_names
+        ):
+            raise ValueError("PreparedRead takes plain bound parameters only (no IN lists)")
+        self.sql = compiled.string
+        # Parameter names in order, for positional paramstyles (SQLite's `?`).
+        self.order = tuple(compiled.positiontup or ()) if dialect.positional else None
+        self.bind: dict[str, Callable[[Any], Any] | None] = {
+            name: param.type.dialect_impl(dialect).bind_processor(dialect)
+            for name, param in compiled.binds.items()
+        }
+        # Values written in the statement itself (`status == "active"`, a LIMIT).
+        self.defaults = {
+            name: param.effective_value
+            for name, param in compiled.binds.items()
+            if not param.required
+        }
+        self.results: list[Callable[[Any], Any] | None] | None = None  # from the first cursor
 
 
 class PreparedRead:
     """A SELECT of the hottest read paths (the caller's status, GET by id), run straight on the
     DBAPI cursor of a read connection.
 
-    SQLAlchemy still writes the SQL (compiled once per dialect) and its column types still
-    convert the parameters and the row, so UUIDs, UTC datetimes and the rest come out exactly as
-    from a Core query. What is skipped is Core's per-execution machinery (execution context,
-    result objects): about 60 µs of CPU per query here, against about 12 µs for the cursor
-    itself (`bench/RESULTS.md`). Read engine only: its connections are in autocommit."""
+    SQLAlchemy still writes the SQL (compiled once per kind of connection) and its column types
+    still convert the parameters and the row, so UUIDs, UTC datetimes and the rest come out
+    exactly as from a Core query. What is skipped is Core's per-execution machinery (execution
+    context, result objects, events and `echo` logging): about 60 µs of CPU per query here,
+    against about 12 µs for the cursor itself (`bench/RESULTS.md`). A lost server connection
+    is handled as Core does: the pool drops every connection made before it.
+
+    Read engine only: its connections are in autocommit. Plain bound parameters only."""
 
     def __init__(self, stmt: Select[*tuple[Any, ...]]) -> None:
         self.stmt = stmt
         self._types = [c.type for c in stmt.selected_columns]
-        self._compiled: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
-        self._results: WeakKeyDictionary[Dialect, list[Callable[[Any], Any] | None]] = (
-            WeakKeyDictionary()
-        )
-
-    def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled = self.stmt.compile(dialect=dialect)
-        binds = {
-            name: param.type.dialect_impl(dialect).bind_processor(dialect)
-            for name, param in compiled.binds.items()
-        }
-        order = tuple(compiled.positiontup or ()) if dialect.positional else None
-        prepared = _Compiled(compiled.string, order, binds)
-        self._compiled[dialect] = prepared
-        return prepared
+        # Keyed by what the SQL and the conversions depend on, not by engine: tests make many
+        # engines, a service one or two.
+        self._prepared: dict[tuple[Any, ...], _Prepared] = {}
 
     def first(self, bind: Engine | Connection, params: dict[str, Any]) -> tuple[Any, ...] | None:
         """The first row, converted by the columns' types, or None."""
         dialect = bind.dialect
-        compiled = self._compiled.get(dialect) or self._compile(dialect)
-        values = {
-            name: value if (process := compiled.bind[name]) is None else process(value)
-            for name, value in params.items()
-        }
-        args: Any = values if compiled.order is None else [values[n] for n in compiled.order]
-        with _dbapi_connection(bind) as connection:
+        with _dbapi_connection(bind) as connection:  # connect first: it sets the server version
+            key = (type(dialect), dialect.paramstyle, dialect.server_version_info)
+            prepared = self._prepared.get(key)
+            if prepared is None:
+                prepared = self._prepared[key] = _Prepared(self.stmt, dialect)
+            if prepared.defaults:
+                params = {**prepared.defaults, **params}
+            values = {
+                name: value if (process := prepared.bind[name]) is None else process(value)
+                for name, value in params.items()
+            }
+            args: Any = values if prepared.order is None else [values[n] for n in prepared.order]
             cursor = connection.cursor()
             try:
-                cursor.execute(compiled.sql, args)
+                cursor.execute(prepared.sql, args)
                 row = cursor.fetchone()
-                results = self._results.get(dialect)
+                results = prepared.results
                 if results is None:
-                    results = self._results[dialect] = [
+                    results = prepared.results = [
                         type_.dialect_impl(dialect).result_processor(dialect, column[1])
                         for type_, column in zip(self._types, cursor.description, strict=True)
                     ]
@@ -293,11 +316,17 @@ def _dbapi_connection(bind: Engine | Connection) -> Iterator[PoolProxiedConnecti
     if isinstance(bind, Connection):  # tests: inside the test's transaction
         yield bind.connection
         return
-    # Given back on close; the pool's reset on return (a rollback) finds a connection the
-    # server closed and drops it instead of keeping it.
     connection = bind.raw_connection()
     try:
         yield connection
+    except bind.dialect.loaded_dbapi.Error as exc:
+        if bind.dialect.is_disconnect(exc, connection.dbapi_connection, None):
+            # What Core does on a lost connection: a restart or failover has closed every
+            # connection made before now, so the pool replaces them all on their next checkout,
+            # and not one failed request at a time. (`_invalidate` is the pool's own method for
+            # it; tests/test_prepared_read.py checks it still behaves so.)
+            bind.pool._invalidate(connection, exc)
+        raise
     finally:
         connection.close()
 

@@ -22,7 +22,7 @@ from app.config import Settings, get_settings
 from app.contracts.routes import router as contracts_router
 from app.core.clock import Clock
 from app.core.uploads import UploadSizeLimit
-from app.db import CloseReadSessions, SessionFactory, make_engine
+from app.db import CloseReadSessions, SessionFactory, SessionSource, make_engine
 from app.deadlines.routes import router as deadlines_router
 from app.errors import install_error_handlers
 from app.firms.routes import router as firm_router
@@ -78,11 +78,25 @@ REDOC_PAGE = """<!DOCTYPE html>
 """
 
 
+class _NoOverrides(dict[Any, Any]):
+    """`app.dependency_overrides` that says it cannot work, instead of being silently ignored."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        raise RuntimeError(
+            "dependency_overrides do not reach this app's routes (see create_app): "
+            "pass session_factory or clock to create_app instead"
+        )
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        if args or kwargs:
+            self.__setitem__(None, None)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
-    session_factory: Any = None,
+    session_factory: SessionSource | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     parameter_table()  # fail at start-up, not on a request, if the parameter file is invalid
@@ -125,7 +139,9 @@ def create_app(
     # Each router's routes are added to the app's own list rather than with `include_router`,
     # which keeps every router as a level of its own that is matched twice on each request
     # (about 30 µs of CPU per request here). Our routers carry their prefix, tags and responses
-    # on each route already, so nothing of include_router's is lost.
+    # on each route already, and have no lifespan, events or body limits of their own. What is
+    # lost: `app.dependency_overrides` would not reach these routes, so it is refused outright;
+    # tests give `create_app` their own session factory and clock instead.
     routers = (
         establishments,
         clients,
@@ -143,6 +159,7 @@ def create_app(
     )
     for router in routers:
         app.router.routes.extend(router.routes)
+    app.dependency_overrides = _NoOverrides()
     app.add_middleware(UploadSizeLimit, limit=settings.max_upload_bytes)
     app.add_middleware(CloseReadSessions)
     _mount_docs(app)

@@ -4,6 +4,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from app.main import create_app
 from tests.builders import bearer, signup
 
@@ -112,3 +114,14 @@ def test_docs_pages_forbid_loading_anything_from_elsewhere(client):
         csp = client.get(page).headers["content-security-policy"]
         assert "default-src 'self'" in csp
         assert "img-src 'self' data: blob:" in csp
+
+
+def test_dependency_overrides_are_refused_rather_than_silently_ignored(app):
+    """Routes are added to the app's own list (see create_app), which overrides would not
+    reach: setting one must fail loudly."""
+    from app.db import _read_session
+
+    with pytest.raises(RuntimeError, match="dependency_overrides"):
+        app.dependency_overrides[_read_session] = lambda: None
+    with pytest.raises(RuntimeError, match="dependency_overrides"):
+        app.dependency_overrides.update({_read_session: lambda: None})

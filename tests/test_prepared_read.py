@@ -1,6 +1,7 @@
 """`app.db.PreparedRead`: the hot read path's queries, run on the DBAPI cursor, must give exactly
 what the same Core query gives, and never keep or reuse a broken pooled connection."""
 
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -69,17 +70,59 @@ def test_prepared_read_gives_its_connection_back_to_the_pool_on_success_and_erro
     assert PreparedRead(BY_ID).first(read_engine, {"id": uuid.uuid4()}) is None
 
 
-def test_prepared_read_drops_a_connection_the_server_closed_postgresql(read_engine, engine):
+def test_prepared_read_after_the_server_closed_every_connection_fails_once_postgresql(
+    database, tmp_path, engine
+):
+    """A restart or failover closes every pooled connection: one request fails, as with Core,
+    and the pool replaces the other connections instead of failing one request for each."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no server that can close a connection")
-    backend = PreparedRead(select(literal_column("pg_backend_pid()")))
-    row = backend.first(read_engine, {})
-    assert row is not None
-    with engine.connect() as admin:
-        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": row[0]})
-        admin.commit()
-    # The pool's only connection is dead: the read fails once, and the pool forgets it.
-    with pytest.raises(read_engine.dialect.loaded_dbapi.Error):
-        backend.first(read_engine, {})
-    again = backend.first(read_engine, {})
-    assert again is not None and again[0] != row[0]
+    reads = make_engine(test_settings(database.url, tmp_path, db_pool_size=3), for_reads=True)
+    try:
+        held = [reads.raw_connection() for _ in range(3)]
+        pids = [c.dbapi_connection.info.backend_pid for c in held]  # type: ignore[union-attr]
+        for c in held:
+            c.close()
+        with engine.connect() as admin:
+            for pid in pids:
+                admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            for _ in range(50):  # until the backends have gone
+                alive = admin.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                    {"pids": pids},
+                ).scalar_one()
+                if not alive:
+                    break
+                time.sleep(0.1)
+            admin.commit()
+
+        backend = PreparedRead(select(literal_column("pg_backend_pid()")))
+        outcomes = []
+        for _ in range(4):
+            try:
+                row = backend.first(reads, {})
+                assert row is not None and row[0] not in pids
+                outcomes.append("ok")
+            except reads.dialect.loaded_dbapi.Error:
+                outcomes.append("failed")
+        assert outcomes == ["failed", "ok", "ok", "ok"]
+        assert reads.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        reads.dispose()
+
+
+def test_prepared_read_takes_values_written_in_the_statement(client, connection):
+    _, headers = firm_headers(client)
+    est = make_establishment(client, headers, make_client(client, headers))
+    stmt = select(EST).where(EST.c.id == bindparam("id"), EST.c.status == "active").limit(1)
+    row_id = uuid.UUID(est["id"])
+    row = PreparedRead(stmt).first(connection, {"id": row_id})
+    assert row is not None and row == tuple(connection.execute(stmt, {"id": row_id}).one())
+    archived = select(EST).where(EST.c.id == bindparam("id"), EST.c.status == "archived")
+    assert PreparedRead(archived).first(connection, {"id": row_id}) is None
+
+
+def test_prepared_read_refuses_a_statement_with_an_in_list(connection):
+    stmt = select(EST).where(EST.c.id.in_([uuid.uuid4(), uuid.uuid4()]))
+    with pytest.raises(ValueError, match="plain bound parameters"):
+        PreparedRead(stmt).first(connection, {})
