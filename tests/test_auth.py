@@ -348,7 +348,24 @@ def test_get_by_id_without_the_read_scope_is_403_before_404(client, owner, rows,
 @pytest.mark.parametrize("kind", sorted(BY_ID))
 def test_get_by_id_with_a_malformed_id_is_422_naming_the_path_parameter(client, owner, kind):
     response = get_by_id(client, kind, "not-a-uuid", owner["access_token"])
-    assert_problem(response, 422, "validation_error")
+    body = assert_problem(response, 422, "validation_error")
+    [error] = body["errors"]
+    assert (error["location"], error["field"], error["type"]) == (
+        "path",
+        f"{kind}_id",
+        "uuid_parsing",
+    )
+
+
+@pytest.mark.parametrize("kind", sorted(BY_ID))
+def test_get_by_id_with_a_malformed_id_still_refuses_callers_who_may_not_read_first(
+    client, settings, clock, owner, kind
+):
+    """401 and 403 come before 422: a caller who may not read learns nothing about the id."""
+    ghost = issue(settings, clock, uuid.uuid4(), owner["firm_id"])
+    assert_unauthorized(get_by_id(client, kind, "not-a-uuid", ghost))
+    narrow = token(client, owner["email"], scope=BY_ID[kind][2])["access_token"]
+    assert_problem(get_by_id(client, kind, "not-a-uuid", narrow), 403, "forbidden")
 
 
 # --- login ---------------------------------------------------------------------------------

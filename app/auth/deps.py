@@ -81,18 +81,30 @@ class _BearerPrincipal(OAuth2PasswordBearer):
         return authorize(claims, row, security_scopes.scopes)
 
 
-@dataclass(frozen=True)
 class Bearer:
     """A verified token whose user is not read yet, with where the request reads.
 
     For the hottest reads (GET by id): `tenancy.read_scoped` reads the user's status in the same
     query as the row, then calls `authorize` exactly as the principal dependency does, so the
-    answers are the same (401, then 403, then 404) for one database round trip instead of two.
-    Nothing else may use the claims before that."""
+    answers are the same (401, then 403, then 422 or 404) for one database round trip instead of
+    two. It offers no firm account id: nothing can scope a query with it before `authorize`."""
 
-    claims: security.AccessClaims
-    required_scopes: tuple[str, ...]
-    bind: Engine | Connection
+    __slots__ = ("_claims", "_required", "bind")
+
+    def __init__(
+        self, claims: security.AccessClaims, required: tuple[str, ...], bind: Engine | Connection
+    ) -> None:
+        self._claims = claims
+        self._required = required
+        self.bind = bind
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        return self._claims.user_id
+
+    def authorize(self, status: Sequence[Any] | None) -> Principal:
+        """The principal, from the user's `USER_STATUS` row read with the resource."""
+        return authorize(self._claims, status, self._required)
 
 
 class _BearerToken(OAuth2PasswordBearer):

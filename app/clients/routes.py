@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from app.auth.deps import Bearer, Principal, Scoped, ScopedBearer
 from app.clients import service
@@ -197,9 +197,11 @@ async def list_establishments(
     responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def get_establishment(
-    establishment_id: uuid.UUID, bearer: EstablishmentsReadBearer
+    establishment_id: Annotated[str, Path(json_schema_extra={"format": "uuid"})],
+    bearer: EstablishmentsReadBearer,
 ) -> EstablishmentPublic:
     """One establishment."""
+    # The id is text here and checked after the caller is (see tenancy.read_scoped).
     return service.read_establishment(bearer, establishment_id)
 
 

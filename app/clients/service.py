@@ -211,9 +211,14 @@ def get_establishment(
     return get_scoped(session, Establishment, establishment_id, principal, label="Establishment")
 
 
-def read_establishment(bearer: Bearer, establishment_id: uuid.UUID) -> EstablishmentPublic:
+def read_establishment(bearer: Bearer, establishment_id: str) -> EstablishmentPublic:
     return read_scoped(
-        bearer, Establishment, EstablishmentPublic, establishment_id, label="Establishment"
+        bearer,
+        Establishment,
+        EstablishmentPublic,
+        establishment_id,
+        label="Establishment",
+        id_param="establishment_id",
     )
 
 
@@ -281,6 +286,8 @@ def update_establishment(
         session, Establishment, establishment_id, principal, label="Establishment", for_update=True
     )
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if not changes:  # nothing to change: no new `updated_at`, no event
+        return establishment
     establishment.sqlmodel_update(changes, update={"updated_at": now})
     session.add(establishment)
     session.flush()

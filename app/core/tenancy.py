@@ -4,15 +4,15 @@ import uuid
 from functools import cache
 from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import and_, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.auth.deps import USER_STATUS, Bearer, authorize
+from app.auth.deps import USER_STATUS, Bearer
 from app.db import PreparedRead
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.firms.models import User
 
 
@@ -72,24 +72,36 @@ def _by_id_with_user(model: type[Any]) -> tuple[PreparedRead, tuple[str, ...]]:
     return PreparedRead(stmt), tuple(table.c.keys())
 
 
+_UUID = TypeAdapter(uuid.UUID)
+
+
 def read_scoped(
     bearer: Bearer,
     model: type[Any],
     public: type[P],
-    resource_id: uuid.UUID,
+    resource_id: str,
     *,
     label: str,
+    id_param: str,
 ) -> P:
-    """`get_scoped` for read-only answers, authorizing the caller on the way: one Core query
-    reads the user's status with the row (see `Bearer`) straight into the public model, without
-    the ORM's identity map and instance loading (the hot GET-by-id path)."""
-    stmt, keys = _by_id_with_user(model)  # type: ignore[arg-type]
-    params = {"id": resource_id, "user_id": bearer.claims.user_id}
-    row = stmt.first(bearer.bind, params)
-    status = None if row is None else row[: len(USER_STATUS)]
-    authorize(bearer.claims, status, bearer.required_scopes)
+    """`get_scoped` for read-only answers, authorizing the caller on the way: one query reads
+    the user's status with the row (see `Bearer`) straight into the public model, without the
+    ORM's identity map and instance loading (the hot GET-by-id path).
+
+    The id comes as the path's text and is checked here, after `authorize`, so that a malformed
+    id answers 401 or 403 to a caller who may not read, as the principal dependency does."""
+    try:
+        parsed: uuid.UUID | None = _UUID.validate_python(resource_id)
+        invalid = None
+    except ValidationError as exc:
+        parsed, invalid = None, exc.errors()[0]
+    prepared, keys = _by_id_with_user(model)  # type: ignore[arg-type]
+    row = prepared.first(bearer.bind, {"id": parsed, "user_id": bearer.user_id})
+    bearer.authorize(None if row is None else row[: len(USER_STATUS)])
+    if invalid is not None:
+        raise InvalidInput(id_param, invalid["msg"], type=invalid["type"], location="path")
     assert row is not None  # authorize refuses a missing user
-    values = row[len(USER_STATUS) :]
-    if values[0] is None:
+    values = dict(zip(keys, row[len(USER_STATUS) :], strict=True))
+    if values["id"] is None:  # the outer join found no such row in the user's firm
         raise NotFound(label)
-    return public.model_validate(dict(zip(keys, values, strict=True)))
+    return public.model_validate(values)
