@@ -532,6 +532,24 @@ def test_r26_editing_an_establishment_writes_an_updated_event(client, ctx):
     assert trail(client, ctx, est["id"])[-1] == ("establishment.updated", "active", "active")
 
 
+def test_r26_an_empty_patch_changes_nothing_and_writes_no_event(client, ctx):
+    request = accepted_request(client, ctx)
+    claim = create_claim(client, ctx, request["id"]).json()
+    draft = create_request(client, ctx, start_on="2020-09-01", end_on="2020-09-30")
+    est = ctx["establishment"]
+    for url, resource_id in (
+        (f"/v1/claims/{claim['id']}", claim["id"]),
+        (f"/v1/authorization-requests/{draft['id']}", draft["id"]),
+        (f"/v1/establishments/{est['id']}", est["id"]),
+    ):
+        events_before = trail(client, ctx, resource_id)
+        before = client.get(url, headers=ctx["headers"]).json()
+        response = client.patch(url, headers=ctx["headers"], json={})
+        assert response.status_code == 200, response.text
+        assert response.json() == before == client.get(url, headers=ctx["headers"]).json()
+        assert trail(client, ctx, resource_id) == events_before
+
+
 def test_r26_deleting_a_draft_claim_writes_one_event(client, ctx):
     request = accepted_request(client, ctx)
     claim = create_claim(client, ctx, request["id"]).json()

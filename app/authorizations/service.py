@@ -277,6 +277,8 @@ def update_request(
     request = get_request(session, principal, request_id, lock=True)
     if request.status != RequestStatus.draft:
         raise InvalidTransition("authorization request", request.status, "edited (R10)")
+    if not data.model_fields_set:  # nothing to change: no new `updated_at`, no event
+        return present(session, request, now)
     _apply(request, data)
     _check_period_shape(request)
     if request.start_on and request.end_on:

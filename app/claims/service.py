@@ -384,6 +384,8 @@ def update_claim(
     claim = get_claim(session, principal, claim_id, lock=True)
     if claim.status != ClaimStatus.draft:
         raise InvalidTransition("claim", claim.status, "edited (filed claims are immutable, R24)")
+    if not data.model_fields_set:  # nothing to change: no new `updated_at`, no event
+        return present(session, claim)
     _, terms = _lock_scope(session, principal, claim.request_id, now)
     if "payroll_paid_on" in data.model_fields_set:
         if data.payroll_paid_on is not None:
