@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger("app.errors")
 
@@ -132,6 +133,10 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         if err.get("type") == "extra_forbidden":
             message = "unknown field, or a field that cannot be set here"
+        if err.get("type") == "json_invalid":  # the location is a character position
+            reason = (err.get("ctx") or {}).get("error", "")
+            position = f" at character {path[0]}" if path else ""
+            message, path = f"the body is not valid JSON{position}: {reason}".rstrip(": "), []
         out.append(
             FieldError(
                 location=location,
@@ -168,18 +173,32 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     detail = exc.detail if isinstance(exc.detail, str) else phrase
+    headers = dict(getattr(exc, "headers", None) or {})
+    if status == 405:
+        headers["Allow"] = _allowed_methods(request)
     return problem_response(
         status=status,
         code=_HTTP_CODES.get(status, "http_error"),
         title=phrase,
         detail=detail,
-        headers=getattr(exc, "headers", None),
+        headers=headers or None,
     )
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the path answers to: each method of a path is a route of its own, and the
+    route that answers 405 knows only its own methods."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(dict(request.scope))[0] != Match.NONE:
+            methods |= route_methods
+    return ", ".join(sorted(methods))
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -200,6 +219,28 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 AUTH_PROBLEMS = (401, 403)  # what every route behind a token can answer
+
+
+_PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
+
+
+def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every error answer of the OpenAPI document as it is sent: `application/problem+json` with
+    the `Problem` schema. This also covers the 422 that FastAPI declares by itself (as its
+    `HTTPValidationError`, which we never send) and adds the 400 of a body that cannot be read
+    (not UTF-8, a multipart body without its boundary). Idempotent."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": "Bad Request"})
+            for code, response in responses.items():
+                if code[0] in "45":
+                    response["content"] = {PROBLEM_JSON: {"schema": dict(_PROBLEM_SCHEMA)}}
+    schemas = schema.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return schema
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -24,7 +24,7 @@ from app.core.clock import Clock
 from app.core.uploads import UploadSizeLimit
 from app.db import CloseReadSessions, SessionFactory, SessionSource, make_engine
 from app.deadlines.routes import router as deadlines_router
-from app.errors import install_error_handlers
+from app.errors import install_error_handlers, problem_openapi
 from app.firms.routes import router as firm_router
 from app.firms.routes import users
 from app.habilitations.routes import router as habilitations_router
@@ -160,6 +160,12 @@ def create_app(
     for router in routers:
         app.router.routes.extend(router.routes)
     app.dependency_overrides = _NoOverrides()
+    fastapi_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return problem_openapi(fastapi_openapi())
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(UploadSizeLimit, limit=settings.max_upload_bytes)
     app.add_middleware(CloseReadSessions)
     _mount_docs(app)

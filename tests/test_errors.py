@@ -45,6 +45,20 @@ def test_405_is_a_problem(client):
     assert_problem(client.put("/v1/firms"), 405, "method_not_allowed")
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/v1/clients/00000000-0000-0000-0000-000000000000", {"GET", "PATCH", "DELETE"}),
+        ("DELETE", "/v1/clients", {"GET", "POST"}),
+        ("PUT", "/v1/firm", {"GET", "PATCH"}),
+    ],
+)
+def test_405_allow_lists_every_method_of_the_path(client, method, path, allowed):
+    response = client.request(method, path)
+    assert_problem(response, 405, "method_not_allowed")
+    assert set(response.headers["allow"].split(", ")) == allowed
+
+
 def test_409_is_a_problem(client):
     _, headers = firm_headers(client)
     company = make_client(client, headers)
@@ -88,7 +102,11 @@ def test_malformed_json_is_a_4xx_problem(client):
         headers={**headers, "content-type": "application/json"},
         content=b'{"siren": ',
     )
-    assert_problem(response, 422, "validation_error")
+    body = assert_problem(response, 422, "validation_error")
+    [error] = body["errors"]
+    assert (error["location"], error["field"], error["type"]) == ("body", "body", "json_invalid")
+    assert error["message"].startswith("the body is not valid JSON at character 10")
+    assert body["detail"] == "The request is invalid: body"
 
 
 @pytest.mark.parametrize("payload", [b'{"siren": "\xff\xfe"}', b"\xc3\x28"])
@@ -119,3 +137,32 @@ def test_unexpected_exception_is_a_500_problem_without_internals(app, settings):
     body = assert_problem(response, 500, "internal_error")
     assert "secret" not in response.text
     assert body["title"] == "Internal Server Error"
+
+
+def test_204_answers_have_no_body_and_no_content_type(client):
+    _, headers = firm_headers(client)
+    company = make_client(client, headers)
+    response = client.delete(f"/v1/clients/{company['id']}", headers=headers)
+    assert response.status_code == 204, response.text
+    assert response.content == b""
+    assert "content-type" not in response.headers
+
+
+def test_every_error_in_the_openapi_document_is_declared_as_a_problem(app):
+    """As sent: application/problem+json with the Problem schema, FastAPI's own 422 included;
+    every operation with a body declares the 400 of a body that cannot be read."""
+    spec = app.openapi()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    assert "Problem" in spec["components"]["schemas"]
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    errors = 0
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            if "requestBody" in operation:
+                assert "400" in responses, (method, path)
+            for code, response in responses.items():
+                if code[0] in "45":
+                    assert response["content"] == problem, (method, path, code)
+                    errors += 1
+    assert errors > 100

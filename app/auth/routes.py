@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service
@@ -49,6 +49,7 @@ def refresh_token(
     "/logout",
     operation_id="auth-logout",
     status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
     responses=problem_responses(422),
 )
 def logout(body: RefreshRequest, session: WriteSession, clock: ClockDep) -> None:

@@ -1,5 +1,4 @@
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile, status
@@ -21,6 +20,7 @@ from app.authorizations.models import (
 )
 from app.contracts.routes import document_response
 from app.core.clock import ClockDep
+from app.core.models import Day
 from app.core.pagination import Page, PageDep
 from app.core.uploads import read_limited
 from app.db import ReadSession, WriteSession
@@ -92,8 +92,8 @@ async def list_requests(
     status: RequestStatus | None = None,
     motive: Motive | None = None,
     establishment_id: uuid.UUID | None = None,
-    period_from: Annotated[date | None, Query(description="Periods ending on or after")] = None,
-    period_to: Annotated[date | None, Query(description="Periods starting on or before")] = None,
+    period_from: Annotated[Day | None, Query(description="Periods ending on or after")] = None,
+    period_to: Annotated[Day | None, Query(description="Periods starting on or before")] = None,
 ) -> Page[RequestPublic]:
     """The firm's authorization requests, filtered by status (as derived now), motive, period."""
     items, cursor = service.list_requests(
@@ -146,6 +146,7 @@ def update_request(
     "/v1/authorization-requests/{request_id}",
     operation_id="authorization-requests-delete",
     status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 def delete_request(

@@ -165,6 +165,7 @@ def update_claim(
     "/v1/claims/{claim_id}",
     operation_id="claims-delete",
     status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 def delete_claim(

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from app.auth.deps import Bearer, Principal, Scoped, ScopedBearer
 from app.clients import service
@@ -104,6 +104,7 @@ def update_client(
     "/{client_id}",
     operation_id="clients-delete",
     status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 def delete_client(client_id: uuid.UUID, session: WriteSession, principal: ClientsWrite) -> None:

@@ -1,6 +1,5 @@
 import base64
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile, status
@@ -11,6 +10,7 @@ from app.auth.deps import Principal, Scoped, SettingsDep
 from app.contracts import service
 from app.contracts.models import Contract, ContractPublic, Document, TerminateContract
 from app.core.clock import ClockDep
+from app.core.models import Day
 from app.core.pagination import Page, PageDep
 from app.core.uploads import read_limited
 from app.db import ReadSession, WriteSession
@@ -33,14 +33,14 @@ router = APIRouter(tags=["contracts"])
 def create_contract(
     client_id: uuid.UUID,
     document: Annotated[UploadFile, File(description="The signed service contract (PDF)")],
-    signed_on: Annotated[date, Form()],
+    signed_on: Annotated[Day, Form()],
     signatory_name: Annotated[FormText, Form()],
     signatory_role: Annotated[FormText, Form()],
     session: WriteSession,
     principal: ContractsWrite,
     settings: SettingsDep,
     clock: ClockDep,
-    engagement_letter_on: Annotated[date | None, Form()] = None,
+    engagement_letter_on: Annotated[Day | None, Form()] = None,
 ) -> Contract:
     """Upload a client's signed service contract (R6, R7); kept with its SHA-256."""
     content = read_limited(document.file, settings.max_upload_bytes)
@@ -130,6 +130,7 @@ def terminate_contract(
     "/v1/contracts/{contract_id}",
     operation_id="contracts-delete",
     status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 def delete_contract(

@@ -1,11 +1,23 @@
 """Building blocks shared by the domain models."""
 
+import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from functools import cache
+from typing import Annotated, Any, Self, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 from sqlmodel import Field, SQLModel
 
 from app.core.ids import uuid7
@@ -38,10 +50,69 @@ class PublicModel(BaseModel):
         return cls.model_validate(data)
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    """Dates as ISO text only: pydantic alone would read `0` or `"0"` as 1970-01-01."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+        raise PydanticCustomError("date_format", "a date is written YYYY-MM-DD")
+    return value
+
+
+def _iso_moment(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not (isinstance(value, str) and _ISO_MOMENT.match(value)):
+        raise PydanticCustomError(
+            "datetime_format", "a date and time is written YYYY-MM-DDTHH:MM[:SS][±HH:MM]"
+        )
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+"""A date given as YYYY-MM-DD (query and form parameters)."""
+
+
+@cache
+def _json_kinds(model: type[BaseModel]) -> dict[str, str]:
+    """The fields of an input model whose JSON type pydantic would otherwise convert."""
+    kinds = {}
+    for name, field in model.model_fields.items():
+        args = [a for a in get_args(field.annotation) if a is not type(None)]
+        annotation = args[0] if len(args) == 1 else field.annotation
+        for kind in (bool, datetime, date, int):  # bool before int, datetime before date
+            if annotation is kind:
+                kinds[name] = kind.__name__
+                break
+    return kinds
+
+
 class InputModel(SQLModel):
-    """Request bodies: unknown fields are refused (no mass assignment)."""
+    """Request bodies: unknown fields are refused (no mass assignment), and each value must
+    have its field's JSON type: pydantic alone would take `true` or `"12"` for an integer,
+    `0` for a boolean, and `0` for 1970-01-01."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_types(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = _json_kinds(cls).get(info.field_name or "")
+        if kind is None or value is None:
+            return value
+        if kind == "bool" and not isinstance(value, bool):
+            raise PydanticCustomError("bool_type", "Input should be true or false")
+        if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise PydanticCustomError("int_type", "Input should be an integer")
+        if kind == "date":
+            return _iso_day(value)
+        if kind == "datetime":
+            return _iso_moment(value)
+        return value
 
 
 Email = Annotated[EmailStr, AfterValidator(lambda v: v.lower())]
@@ -49,6 +120,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Password = Annotated[str, StringConstraints(min_length=12, max_length=128)]
 
 __all__ = [
+    "Day",
     "Email",
     "InputModel",
     "Name",

@@ -1,11 +1,11 @@
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from app.auth.deps import Principal, Scoped
 from app.core.clock import ClockDep
+from app.core.models import Day
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PageParams
 from app.db import ReadSession
 from app.deadlines import service
@@ -32,7 +32,7 @@ async def list_deadlines(
     establishment_id: uuid.UUID | None = None,
     kind: DeadlineKind | None = None,
     overdue: bool | None = None,
-    due_before: Annotated[date | None, Query(description="Due strictly before this date")] = None,
+    due_before: Annotated[Day | None, Query(description="Due strictly before this date")] = None,
 ) -> Page[Deadline]:
     """Upcoming and overdue obligations, soonest first (R25), computed from the data now."""
     items, next_cursor = service.list_deadlines(

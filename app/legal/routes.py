@@ -1,9 +1,9 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from app.auth.deps import Principal, Scoped
+from app.core.models import Day
 from app.errors import problem_responses
 from app.legal import service
 from app.legal.models import LegalParameters, Simulation, SimulationResult
@@ -19,7 +19,7 @@ router = APIRouter(tags=["amounts"])
     responses=problem_responses(422),
 )
 async def legal_parameters(
-    on: Annotated[date, Query(description="Any day of the month of the hours not worked")],
+    on: Annotated[Day, Query(description="Any day of the month of the hours not worked")],
     regime: Regime = Regime.general,
 ) -> LegalParameters:
     """The partial-activity parameters in force for a month and regime (public)."""

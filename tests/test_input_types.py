@@ -1,0 +1,101 @@
+"""Each input value must have its field's JSON type: pydantic alone would read `0` as
+1970-01-01, `true` or `"12"` as an integer and `0` as false, and store them."""
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.builders import PASSWORD, firm_headers, make_client
+from tests.lifecycle import create_request, ready_establishment
+
+
+def assert_invalid(response: Any, field: str, error_type: str) -> None:
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert [(e["field"], e["type"]) for e in body["errors"]] == [(field, error_type)]
+
+
+@pytest.mark.parametrize("value", [0, "0", 1588291200, "2020-05-01T00:00:00", True, "01/05/2020"])
+def test_a_body_date_that_is_not_iso_text_is_422_date_format_and_nothing_is_stored(client, value):
+    _, headers = firm_headers(client)
+    company = make_client(client, headers)
+    url = f"/v1/clients/{company['id']}/regimes"
+    response = client.post(url, headers=headers, json={"regime": "closed", "effective_from": value})
+    assert_invalid(response, "effective_from", "date_format")
+    assert [r["regime"] for r in client.get(url, headers=headers).json()] == ["general"]
+
+
+def test_a_nested_body_date_that_is_a_number_is_422_naming_its_path(client):
+    ctx = ready_establishment(client)
+    response = client.post(
+        f"/v1/establishments/{ctx['establishment']['id']}/authorization-requests",
+        headers=ctx["headers"],
+        json={"cse": {"status": "given", "consulted_on": 0, "opinion": "favourable"}},
+    )
+    assert_invalid(response, "cse.consulted_on", "date_format")
+
+
+@pytest.mark.parametrize("value", [0, "2020-04-01", 1585735200])
+def test_a_datetime_that_is_not_iso_date_and_time_is_422_datetime_format(client, value):
+    ctx = ready_establishment(client)
+    draft = create_request(client, ctx)
+    response = client.post(
+        f"/v1/authorization-requests/{draft['id']}/file",
+        headers=ctx["headers"],
+        json={"filed_at": value},
+    )
+    assert_invalid(response, "filed_at", "datetime_format")
+    kept = client.get(f"/v1/authorization-requests/{draft['id']}", headers=ctx["headers"])
+    assert kept.json()["status"] == "draft"
+
+
+@pytest.mark.parametrize("value", [True, False, "12", 12.5])
+def test_an_integer_given_as_a_boolean_text_or_fraction_is_422_int_type(client, value):
+    _, headers = firm_headers(client)
+    company = make_client(client, headers)
+    response = client.patch(
+        f"/v1/clients/{company['id']}", headers=headers, json={"headcount": value}
+    )
+    assert_invalid(response, "headcount", "int_type")
+    kept = client.get(f"/v1/clients/{company['id']}", headers=headers).json()
+    assert kept["headcount"] == company["headcount"]
+
+
+@pytest.mark.parametrize("value", [0, 1, "false", "no"])
+def test_a_boolean_given_as_a_number_or_text_is_422_and_the_user_stays_active(client, value):
+    _, headers = firm_headers(client)
+    email = f"m-{uuid.uuid4().hex[:8]}@cabinet-exemple.fr"
+    body = {"email": email, "full_name": "M", "password": PASSWORD, "role": "member"}
+    user = client.post("/v1/users", headers=headers, json=body).json()
+    response = client.patch(f"/v1/users/{user['id']}", headers=headers, json={"active": value})
+    assert_invalid(response, "active", "bool_type")
+    assert client.get(f"/v1/users/{user['id']}", headers=headers).json()["active"] is True
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/v1/deadlines?due_before=0", "due_before"),
+        ("/v1/authorization-requests?period_to=0", "period_to"),
+        ("/v1/authorization-requests?period_from=2020-5-1", "period_from"),
+        ("/v1/legal-parameters?on=1588291200&regime=general", "on"),
+    ],
+)
+def test_a_query_date_that_is_not_yyyy_mm_dd_is_422_date_format(client, path, parameter):
+    _, headers = firm_headers(client)
+    response = client.get(path, headers=headers)
+    assert_invalid(response, parameter, "date_format")
+
+
+def test_iso_values_of_every_kind_are_accepted_control(client):
+    _, headers = firm_headers(client)
+    company = make_client(client, headers)
+    url = f"/v1/clients/{company['id']}"
+    assert client.patch(url, headers=headers, json={"headcount": 12}).json()["headcount"] == 12
+    response = client.post(
+        f"{url}/regimes", headers=headers, json={"regime": "closed", "effective_from": "2020-05-01"}
+    )
+    assert response.status_code == 200, response.text
+    assert client.get("/v1/deadlines?due_before=2020-05-01", headers=headers).status_code == 200
