@@ -1,13 +1,14 @@
 """Domain errors and their one rendering: RFC 9457 problem details (application/problem+json)."""
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security.base import SecurityBase
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -160,8 +161,40 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+Authenticate = Callable[[Request], object]
+
+
+def _behind_a_token(route: object) -> bool:
+    """Whether a route's dependencies include a security scheme (the bearer token). A walk of
+    a few nodes, on error answers only."""
+    pending = list(getattr(getattr(route, "dependant", None), "dependencies", ()))
+    while pending:
+        dependant = pending.pop()
+        if isinstance(dependant.call, SecurityBase):
+            return True
+        pending.extend(dependant.dependencies)
+    return False
+
+
+async def _unauthenticated(request: Request) -> JSONResponse | None:
+    """FastAPI reads and checks the body before it runs the route's dependencies, so a caller
+    without a valid token would learn about the body first (a 400 or 422). The token comes
+    first: its signature and expiry are checked again here (a cached check)."""
+    route = request.scope.get("route")
+    authenticate: Authenticate | None = getattr(request.app.state, "authenticate", None)
+    if route is None or authenticate is None or not _behind_a_token(route):
+        return None
+    try:
+        authenticate(request)
+    except DomainError as exc:
+        return await _domain_error(request, exc)
+    return None
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if (refused := await _unauthenticated(request)) is not None:
+        return refused
     errors = _field_errors(exc)
     fields = ", ".join(sorted({e.field for e in errors}))
     return problem_response(
@@ -178,6 +211,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code
     phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     detail = exc.detail if isinstance(exc.detail, str) else phrase
+    if status == 400 and (refused := await _unauthenticated(request)) is not None:
+        return refused
     headers = dict(getattr(exc, "headers", None) or {})
     if status == 405:
         headers["Allow"] = _allowed_methods(request)
@@ -211,7 +246,11 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, authenticate: Authenticate | None = None) -> None:
+    """`authenticate(request)` raises a DomainError when the request's bearer token is missing
+    or invalid; with it, a route behind a token answers 401 before any complaint about the
+    body."""
+    app.state.authenticate = authenticate
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

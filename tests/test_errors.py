@@ -166,3 +166,30 @@ def test_every_error_in_the_openapi_document_is_declared_as_a_problem(app):
                     assert response["content"] == problem, (method, path, code)
                     errors += 1
     assert errors > 100
+
+
+@pytest.mark.parametrize(
+    ("content_type", "payload"),
+    [
+        ("application/json", b'{"siren": '),  # 422 with a token
+        ("application/json", b"\xc3\x28"),  # 400 with a token
+        ("application/json", b'{"siren": 12}'),  # 422 with a token
+    ],
+)
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token"])
+def test_a_bad_body_without_a_valid_token_is_401_before_any_word_on_the_body(
+    client, content_type, payload, authorization
+):
+    headers = {"content-type": content_type}
+    if authorization:
+        headers["authorization"] = authorization
+    response = client.post("/v1/clients", headers=headers, content=payload)
+    assert_problem(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_bad_body_on_a_public_route_is_still_422(client):
+    response = client.post(
+        "/v1/firms", headers={"content-type": "application/json"}, content=b'{"name": '
+    )
+    assert_problem(response, 422, "validation_error")

@@ -57,7 +57,7 @@ def authorize(
     )
 
 
-def _verified_claims(request: Request) -> security.AccessClaims:
+def verified_claims(request: Request) -> security.AccessClaims:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -76,7 +76,7 @@ class _BearerPrincipal(OAuth2PasswordBearer):
     async def __call__(  # type: ignore[override]
         self, request: Request, security_scopes: SecurityScopes
     ) -> Principal:
-        claims = _verified_claims(request)
+        claims = verified_claims(request)
         row = _USER_STATUS.first(read_bind(request), {"user_id": claims.user_id})
         return authorize(claims, row, security_scopes.scopes)
 
@@ -111,7 +111,7 @@ class _BearerToken(OAuth2PasswordBearer):
     async def __call__(  # type: ignore[override]
         self, request: Request, security_scopes: SecurityScopes
     ) -> Bearer:
-        claims = _verified_claims(request)
+        claims = verified_claims(request)
         return Bearer(claims, tuple(security_scopes.scopes), read_bind(request))
 
 
