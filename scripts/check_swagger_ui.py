@@ -46,7 +46,7 @@ def main(base: str, email: str, password: str) -> int:
         page.fill("input#oauth_username", email)
         page.fill("input#oauth_password", password)
         page.click(".auth-btn-wrapper button.authorize")
-        page.locator("button:has-text('Logout')").wait_for(timeout=10000)
+        page.locator(".modal-ux button.auth:has-text('Logout')").wait_for(timeout=10000)
         page.locator("button:has-text('Close')").first.click()
         op = "#operations-firm-firm-get"
         page.click(f"{op} .opblock-summary")
