@@ -1,5 +1,6 @@
 """Domain errors and their one rendering: RFC 9457 problem details (application/problem+json)."""
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
@@ -161,31 +162,31 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-Authenticate = Callable[[Request], object]
+Authenticate = Callable[[Request, list[str]], object]
 
 
-def _behind_a_token(route: object) -> bool:
-    """Whether a route's dependencies include a security scheme (the bearer token). A walk of
-    a few nodes, on error answers only."""
+def _token_scopes(route: object) -> list[str] | None:
+    """The scopes a route's security dependency asks for, or None when the route is not behind
+    a token. A walk of a few nodes, on error answers only."""
     pending = list(getattr(getattr(route, "dependant", None), "dependencies", ()))
     while pending:
         dependant = pending.pop()
         if isinstance(dependant.call, SecurityBase):
-            return True
+            return [*(dependant.parent_oauth_scopes or ()), *(dependant.own_oauth_scopes or ())]
         pending.extend(dependant.dependencies)
-    return False
+    return None
 
 
 async def _unauthenticated(request: Request) -> JSONResponse | None:
     """FastAPI reads and checks the body before it runs the route's dependencies, so a caller
-    without a valid token would learn about the body first (a 400 or 422). The token comes
-    first: its signature and expiry are checked again here (a cached check)."""
-    route = request.scope.get("route")
+    who may not use the route would learn about the body first (a 400 or 422). The caller
+    comes first: the token, the user and the scopes are checked here as the route would."""
     authenticate: Authenticate | None = getattr(request.app.state, "authenticate", None)
-    if route is None or authenticate is None or not _behind_a_token(route):
+    scopes = _token_scopes(request.scope.get("route"))
+    if authenticate is None or scopes is None:
         return None
     try:
-        authenticate(request)
+        authenticate(request, scopes)
     except DomainError as exc:
         return await _domain_error(request, exc)
     return None
@@ -214,8 +215,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if status == 400 and (refused := await _unauthenticated(request)) is not None:
         return refused
     headers = dict(getattr(exc, "headers", None) or {})
-    if status == 405:
-        headers["Allow"] = _allowed_methods(request)
+    if status == 405 and "Allow" in headers:  # from a route (not from the static files)
+        headers["Allow"] = _allowed_methods(request) or headers["Allow"]
     return problem_response(
         status=status,
         code=_HTTP_CODES.get(status, "http_error"),
@@ -247,9 +248,9 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI, *, authenticate: Authenticate | None = None) -> None:
-    """`authenticate(request)` raises a DomainError when the request's bearer token is missing
-    or invalid; with it, a route behind a token answers 401 before any complaint about the
-    body."""
+    """`authenticate(request, scopes)` raises a DomainError (401, 403) when the caller may not
+    use a route that needs those scopes; with it, such a caller hears that before any complaint
+    about the body."""
     app.state.authenticate = authenticate
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -270,15 +271,20 @@ def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     (not UTF-8, a multipart body without its boundary). Idempotent."""
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
-            responses = operation.get("responses", {})
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue  # a path-level `parameters` list or `summary`
+            responses = operation["responses"]
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "Bad Request"})
             for code, response in responses.items():
-                if code[0] in "45":
+                if code[0] in "45" and "$ref" not in response:
                     response["content"] = {PROBLEM_JSON: {"schema": dict(_PROBLEM_SCHEMA)}}
     schemas = schema.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    text = json.dumps(schema)
+    dangling = [n for n in ("HTTPValidationError", "ValidationError") if f'schemas/{n}"' in text]
+    assert not dangling, f"still referred to: {dangling}"
     return schema
 
 

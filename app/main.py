@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import health
 from app.audit.routes import router as events_router
-from app.auth.deps import verified_claims
+from app.auth.deps import authenticate
 from app.auth.routes import router as auth_router
 from app.authorizations.routes import router as authorizations_router
 from app.claims.routes import router as claims_router
@@ -127,7 +127,7 @@ def create_app(
         read_engine=read_engine, write_engine=engine
     )
 
-    install_error_handlers(app, authenticate=verified_claims)
+    install_error_handlers(app, authenticate=authenticate)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

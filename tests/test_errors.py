@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.builders import bearer, firm_headers, make_client, token
+from tests.builders import PASSWORD, bearer, firm_headers, make_client, token
 
 
 def assert_problem(response, status, code):
@@ -43,6 +43,12 @@ def test_404_malformed_id_is_a_422_naming_the_path_parameter(client):
 
 def test_405_is_a_problem(client):
     assert_problem(client.put("/v1/firms"), 405, "method_not_allowed")
+
+
+def test_405_of_a_static_docs_file_does_not_borrow_the_api_routes_methods(client):
+    response = client.post("/static/docs/swagger-ui.css")
+    assert response.status_code == 405
+    assert response.headers.get("allow") in (None, "GET, HEAD")
 
 
 @pytest.mark.parametrize(
@@ -168,24 +174,50 @@ def test_every_error_in_the_openapi_document_is_declared_as_a_problem(app):
     assert errors > 100
 
 
-@pytest.mark.parametrize(
-    ("content_type", "payload"),
-    [
-        ("application/json", b'{"siren": '),  # 422 with a token
-        ("application/json", b"\xc3\x28"),  # 400 with a token
-        ("application/json", b'{"siren": 12}'),  # 422 with a token
-    ],
-)
+BAD_BODIES = [
+    ("/v1/clients", "application/json", b'{"siren": '),  # 422 with a usable token
+    ("/v1/clients", "application/json", b"\xc3\x28"),  # 400 with a usable token
+    ("/v1/clients/{client}/contracts", "multipart/form-data", b"x"),  # 400: no boundary
+]
+
+
+@pytest.mark.parametrize(("path", "content_type", "payload"), BAD_BODIES)
 @pytest.mark.parametrize("authorization", [None, "Bearer not-a-token"])
 def test_a_bad_body_without_a_valid_token_is_401_before_any_word_on_the_body(
-    client, content_type, payload, authorization
+    client, path, content_type, payload, authorization
 ):
     headers = {"content-type": content_type}
     if authorization:
         headers["authorization"] = authorization
-    response = client.post("/v1/clients", headers=headers, content=payload)
+    url = path.format(client="00000000-0000-0000-0000-000000000000")
+    response = client.post(url, headers=headers, content=payload)
     assert_problem(response, 401, "unauthorized")
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(("path", "content_type", "payload"), BAD_BODIES)
+def test_a_bad_body_from_a_caller_who_may_not_use_the_route_is_401_or_403_first(
+    client, path, content_type, payload
+):
+    firm, headers = firm_headers(client)
+    company = make_client(client, headers)
+    url = path.format(client=company["id"])
+    narrow = bearer(token(client, firm["owner_email"], scope="clients:read")["access_token"])
+    response = client.post(url, headers={**narrow, "content-type": content_type}, content=payload)
+    assert_problem(response, 403, "forbidden")
+
+    member = {"email": "m@cabinet-exemple.fr", "full_name": "M", "password": PASSWORD}
+    user = client.post("/v1/users", headers=headers, json={**member, "role": "member"}).json()
+    member_headers = bearer(token(client, member["email"])["access_token"])
+    client.patch(f"/v1/users/{user['id']}", headers=headers, json={"active": False})
+    response = client.post(
+        url, headers={**member_headers, "content-type": content_type}, content=payload
+    )
+    assert_problem(response, 401, "unauthorized")
+
+    # Control: a caller who may use the route hears about the body.
+    response = client.post(url, headers={**headers, "content-type": content_type}, content=payload)
+    assert response.status_code in (400, 422), response.text
 
 
 def test_a_bad_body_on_a_public_route_is_still_422(client):

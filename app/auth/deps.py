@@ -69,6 +69,13 @@ def verified_claims(request: Request) -> security.AccessClaims:
         raise Unauthorized("Invalid or expired token") from exc
 
 
+def authenticate(request: Request, scopes: Sequence[str]) -> Principal:
+    """What the principal dependency checks, for a caller of a route needing `scopes`."""
+    claims = verified_claims(request)
+    row = _USER_STATUS.first(read_bind(request), {"user_id": claims.user_id})
+    return authorize(claims, row, scopes)
+
+
 class _BearerPrincipal(OAuth2PasswordBearer):
     """The OAuth2 scheme of the OpenAPI document (the Authorize button) and the principal in one
     dependency: on the hot path every dependency level costs as much as a query."""
@@ -76,9 +83,7 @@ class _BearerPrincipal(OAuth2PasswordBearer):
     async def __call__(  # type: ignore[override]
         self, request: Request, security_scopes: SecurityScopes
     ) -> Principal:
-        claims = verified_claims(request)
-        row = _USER_STATUS.first(read_bind(request), {"user_id": claims.user_id})
-        return authorize(claims, row, security_scopes.scopes)
+        return authenticate(request, security_scopes.scopes)
 
 
 class Bearer:
