@@ -2,12 +2,16 @@
 1970-01-01, `true` or `"12"` as an integer and `0` as false, and store them."""
 
 import uuid
-from typing import Any
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Optional, get_args, get_origin
 
 import pytest
+from pydantic import AfterValidator, Field
 
+from app.core.models import InputModel, json_kind
 from tests.builders import PASSWORD, firm_headers, make_client
-from tests.lifecycle import create_request, ready_establishment
+from tests.lifecycle import PDF, create_request, ready_establishment
 
 
 def assert_invalid(response: Any, field: str, error_type: str) -> None:
@@ -99,3 +103,107 @@ def test_iso_values_of_every_kind_are_accepted_control(client):
     )
     assert response.status_code == 200, response.text
     assert client.get("/v1/deadlines?due_before=2020-05-01", headers=headers).status_code == 200
+
+
+def test_an_integral_number_written_with_a_fraction_is_an_integer(client):
+    _, headers = firm_headers(client)
+    company = make_client(client, headers)
+    response = client.patch(
+        f"/v1/clients/{company['id']}", headers=headers, json={"headcount": 12.0}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["headcount"] == 12
+
+
+def test_a_date_in_other_digits_than_ascii_is_422_date_format(client):
+    _, headers = firm_headers(client)
+    company = make_client(client, headers)
+    response = client.post(
+        f"/v1/clients/{company['id']}/regimes",
+        headers=headers,
+        json={"regime": "closed", "effective_from": "２０２０-０５-０１"},
+    )
+    assert_invalid(response, "effective_from", "date_format")
+
+
+def test_a_datetime_with_a_lowercase_t_and_z_is_accepted_as_rfc_3339_allows(client):
+    ctx = ready_establishment(client)
+    draft = create_request(client, ctx)
+    response = client.post(
+        f"/v1/authorization-requests/{draft['id']}/file",
+        headers=ctx["headers"],
+        json={"filed_at": "2020-04-01t08:00:00z"},
+    )
+    assert response.status_code == 200, response.text
+
+
+# --- the check itself: which fields it sees --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("annotation", "kind"),
+    [
+        (int, "int"),
+        (bool, "bool"),
+        (date, "date"),
+        (datetime, "datetime"),
+        (int | None, "int"),
+        (Optional[bool], "bool"),  # noqa: UP045 - the old spelling must be seen too
+        (Annotated[int, Field(ge=0)] | None, "int"),
+        (Annotated[date, AfterValidator(lambda v: v)] | None, "date"),
+        (list[int], None),
+        (list[date], None),
+        (dict[str, bool], None),
+        (int | str, None),
+        (str, None),
+        (Decimal, None),
+    ],
+)
+def test_json_kind_sees_through_optional_and_annotated_but_not_containers(annotation, kind):
+    assert json_kind(annotation) == kind
+
+
+def scalars_inside_containers(annotation: Any) -> list[Any]:
+    """int/bool/date/datetime found inside a list, dict, tuple or set of an annotation."""
+    found = []
+    origin = get_origin(annotation)
+    for arg in get_args(annotation):
+        if origin in (list, dict, tuple, set, frozenset) and json_kind(arg) is not None:
+            found.append(arg)
+        found.extend(scalars_inside_containers(arg))
+    return found
+
+
+def all_subclasses(cls: type) -> list[type]:
+    return [c for sub in cls.__subclasses__() for c in (sub, *all_subclasses(sub))]
+
+
+def test_no_input_field_holds_an_int_bool_or_date_the_check_cannot_see():
+    """The JSON-type check looks at single values; a `list[int]` field would be converted by
+    pydantic unchecked. No input model has one (nested InputModels are checked themselves)."""
+    import app.main  # noqa: F401 - every domain's models
+
+    models = all_subclasses(InputModel)
+    assert len(models) > 20
+    unseen = [
+        (model.__name__, name)
+        for model in models
+        for name, field in model.model_fields.items()
+        if scalars_inside_containers(field.annotation)
+    ]
+    assert unseen == []
+
+
+def test_a_repeated_multipart_field_is_422_repeated_field_and_nothing_is_stored(client):
+    _, headers = firm_headers(client)
+    company = make_client(client, headers)
+    url = f"/v1/clients/{company['id']}/contracts"
+    fields = {
+        "signed_on": ["2020-03-01", "2020-03-02"],
+        "signatory_name": "Jeanne Martin",
+        "signatory_role": "Gérante",
+    }
+    files = {"document": ("contrat.pdf", PDF, "application/pdf")}
+    response = client.post(url, headers=headers, data=fields, files=files)
+    assert_invalid(response, "signed_on", "repeated_field")
+    assert client.get(url, headers=headers).json()["items"] == []

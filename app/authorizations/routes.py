@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from fastapi.responses import Response
 
 from app.auth.deps import Principal, Scoped, SettingsDep
@@ -22,7 +22,7 @@ from app.contracts.routes import document_response
 from app.core.clock import ClockDep
 from app.core.models import Day
 from app.core.pagination import Page, PageDep
-from app.core.uploads import read_limited
+from app.core.uploads import read_limited, single_form_values
 from app.db import ReadSession, WriteSession
 from app.errors import AUTH_PROBLEMS, problem_responses
 
@@ -218,6 +218,7 @@ def cse_opinion(
     operation_id="authorization-requests-cse-minutes-upload",
     response_model=RequestPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 413, 415, 422),
+    dependencies=[Depends(single_form_values)],
 )
 def upload_cse_minutes(
     request_id: uuid.UUID,

@@ -2,7 +2,7 @@ import base64
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 from fastapi.responses import Response
 from pydantic import StringConstraints
 
@@ -12,7 +12,7 @@ from app.contracts.models import Contract, ContractPublic, Document, TerminateCo
 from app.core.clock import ClockDep
 from app.core.models import Day
 from app.core.pagination import Page, PageDep
-from app.core.uploads import read_limited
+from app.core.uploads import read_limited, single_form_values
 from app.db import ReadSession, WriteSession
 from app.errors import AUTH_PROBLEMS, problem_responses
 
@@ -29,6 +29,7 @@ router = APIRouter(tags=["contracts"])
     status_code=status.HTTP_201_CREATED,
     response_model=ContractPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 413, 415, 422),
+    dependencies=[Depends(single_form_values)],
 )
 def create_contract(
     client_id: uuid.UUID,

@@ -5,7 +5,8 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Annotated, Any, Self, get_args
+from types import UnionType
+from typing import Annotated, Any, Self, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -50,8 +51,8 @@ class PublicModel(BaseModel):
         return cls.model_validate(data)
 
 
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
 
 
 def _iso_day(value: Any) -> Any:
@@ -77,18 +78,27 @@ Day = Annotated[date, BeforeValidator(_iso_day)]
 """A date given as YYYY-MM-DD (query and form parameters)."""
 
 
+_KINDS = (bool, datetime, date, int)  # bool before int, datetime before date
+
+
+def json_kind(annotation: Any) -> str | None:
+    """`int`, `bool`, `date` or `datetime` when a field holds one such value (optional or
+    annotated: `Annotated[int, Field(ge=0)] | None` is `int`); None otherwise, containers
+    included (a `list[int]` is checked by its own items' types, not here)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return json_kind(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        return json_kind(args[0]) if len(args) == 1 else None
+    return next((k.__name__ for k in _KINDS if annotation is k), None)
+
+
 @cache
 def _json_kinds(model: type[BaseModel]) -> dict[str, str]:
     """The fields of an input model whose JSON type pydantic would otherwise convert."""
-    kinds = {}
-    for name, field in model.model_fields.items():
-        args = [a for a in get_args(field.annotation) if a is not type(None)]
-        annotation = args[0] if len(args) == 1 else field.annotation
-        for kind in (bool, datetime, date, int):  # bool before int, datetime before date
-            if annotation is kind:
-                kinds[name] = kind.__name__
-                break
-    return kinds
+    kinds = {name: json_kind(field.annotation) for name, field in model.model_fields.items()}
+    return {name: kind for name, kind in kinds.items() if kind is not None}
 
 
 class InputModel(SQLModel):
@@ -106,6 +116,8 @@ class InputModel(SQLModel):
             return value
         if kind == "bool" and not isinstance(value, bool):
             raise PydanticCustomError("bool_type", "Input should be true or false")
+        if kind == "int" and isinstance(value, float) and value.is_integer():
+            return int(value)  # 12.0 is an integer in JSON
         if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
             raise PydanticCustomError("int_type", "Input should be an integer")
         if kind == "date":

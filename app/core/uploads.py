@@ -1,12 +1,44 @@
 """Upload size limits: refused from the Content-Length header before the body is parsed, and
 again while reading, for bodies sent without one."""
 
+from collections import Counter
 from typing import IO
 
+from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.contracts.errors import FileTooLarge
-from app.errors import problem_response
+from app.errors import DomainError, FieldError, problem_response
+
+
+class RepeatedFormFields(DomainError):
+    status, code, title = 422, "validation_error", "Invalid input"
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__(
+            f"The request is invalid: {', '.join(fields)}",
+            errors=[
+                FieldError(
+                    location="body",
+                    field=field,
+                    type="repeated_field",
+                    message="given more than once: send each field once",
+                )
+                for field in fields
+            ],
+        )
+
+
+async def single_form_values(request: Request) -> None:
+    """A dependency of multipart routes: each field once. Otherwise the last of two `signed_on`
+    (or of two documents) would silently be the one kept. The form is the one FastAPI has
+    already read for the route, not read again."""
+    form = await request.form()
+    counts = Counter(key for key, _ in form.multi_items())
+    repeated = sorted(key for key, n in counts.items() if n > 1)
+    if repeated:
+        raise RepeatedFormFields(repeated)
+
 
 # Room for the multipart envelope and the form fields around the file.
 ENVELOPE_BYTES = 64 * 1024
