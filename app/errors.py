@@ -289,14 +289,10 @@ def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries for the problems a route can answer."""
+    """OpenAPI `responses=` entries for the problems a route can answer (`problem_openapi`
+    then declares each as application/problem+json)."""
     return {
-        status: {
-            "model": Problem,
-            "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_JSON: {}},
-        }
-        for status in statuses
+        status: {"model": Problem, "description": HTTPStatus(status).phrase} for status in statuses
     }
 
 
