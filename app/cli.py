@@ -1,6 +1,7 @@
 """Command line: `python -m app.cli {migrate,serve,create-firm,openapi}`."""
 
 import argparse
+import asyncio
 import getpass
 import json
 import os
@@ -26,7 +27,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
 def create_firm(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
-    from sqlmodel import Session
+    from sqlmodel.ext.asyncio.session import AsyncSession
 
     from app.config import get_settings
     from app.db import make_engine
@@ -51,16 +52,23 @@ def create_firm(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         print(exc, file=sys.stderr)
         return 2
-    engine = make_engine(get_settings())
-    with Session(engine) as session:
+
+    async def create() -> int:
+        engine = make_engine(get_settings())
         try:
-            firm = service.create_firm(session, data=data)
-            session.commit()
-        except DomainError as exc:
-            print(f"error: {exc.code}: {exc.detail}", file=sys.stderr)
-            return 1
-        print(firm.id)
-    return 0
+            async with AsyncSession(engine, expire_on_commit=False) as session:
+                try:
+                    firm = await service.create_firm(session, data=data)
+                    await session.commit()
+                except DomainError as exc:
+                    print(f"error: {exc.code}: {exc.detail}", file=sys.stderr)
+                    return 1
+                print(firm.id)
+        finally:
+            await engine.dispose()
+        return 0
+
+    return asyncio.run(create())
 
 
 def write_openapi(path: Path) -> None:

@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     database_url: str = ""
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
+    # Overload answers 503 quickly instead of queueing until everything times out.
+    db_pool_timeout_seconds: float = Field(default=5, gt=0, le=60)
+    db_lock_timeout_seconds: float = Field(default=5, gt=0, le=60)
+    db_admission_timeout_seconds: float = Field(default=3, gt=0, le=60)
+    # Write transactions one worker runs at once (default: the write pool's size on
+    # PostgreSQL, 1 on SQLite, whose writers take turns anyway).
+    db_max_writes_in_flight: int | None = Field(default=None, ge=1)
 
     jwt_secret: str = ""
     jwt_issuer: str = "apart-api"

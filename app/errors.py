@@ -1,22 +1,9 @@
-"""Domain errors and their one rendering: RFC 9457 problem details (application/problem+json)."""
+"""The domain's error classes: each carries its HTTP status and a stable `code`; `app.problems`
+renders them as RFC 9457 problem details."""
 
-import json
-import logging
-from collections.abc import Callable, Iterable, Sequence
-from http import HTTPStatus
-from typing import Any
+from collections.abc import Sequence
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from fastapi.security.base import SecurityBase
 from pydantic import BaseModel
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
-
-log = logging.getLogger("app.errors")
-
-PROBLEM_JSON = "application/problem+json"
 
 
 class FieldError(BaseModel):
@@ -89,215 +76,18 @@ class InvalidInput(DomainError):
         )
 
 
-def problem_response(
-    *,
-    status: int,
-    code: str,
-    title: str,
-    detail: str,
-    errors: Iterable[FieldError] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    body = Problem(
-        type=problem_type(code),
-        title=title,
-        status=status,
-        detail=detail,
-        code=code,
-        errors=list(errors) if errors is not None else None,
-    )
-    return JSONResponse(
-        body.model_dump(exclude_none=True),
-        status_code=status,
-        media_type=PROBLEM_JSON,
-        headers=headers,
-    )
-
-
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-}
-
-
-def _field_errors(exc: RequestValidationError) -> list[FieldError]:
-    out = []
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ())]
-        location = loc[0] if loc else "body"
-        path = loc[1:] if len(loc) > 1 else []
-        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        if err.get("type") == "extra_forbidden":
-            message = "unknown field, or a field that cannot be set here"
-        if err.get("type") == "json_invalid":  # the location is a character position
-            reason = (err.get("ctx") or {}).get("error", "")
-            position = f" at character {path[0]}" if path else ""
-            message, path = f"the body is not valid JSON{position}: {reason}".rstrip(": "), []
-        out.append(
-            FieldError(
-                location=location,
-                field=".".join(path) or location,
-                type=str(err.get("type", "invalid")),
-                message=message,
-            )
-        )
-    return out
-
-
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
-    return problem_response(
-        status=exc.status,
-        code=exc.code,
-        title=exc.title,
-        detail=exc.detail,
-        errors=exc.errors,
-        headers=exc.headers,
-    )
-
-
-Authenticate = Callable[[Request, list[str]], object]
-
-
-def _token_scopes(route: object) -> list[str] | None:
-    """The scopes a route's security dependency asks for, or None when the route is not behind
-    a token. A walk of a few nodes, on error answers only."""
-    pending = list(getattr(getattr(route, "dependant", None), "dependencies", ()))
-    while pending:
-        dependant = pending.pop()
-        if isinstance(dependant.call, SecurityBase):
-            return [*(dependant.parent_oauth_scopes or ()), *(dependant.own_oauth_scopes or ())]
-        pending.extend(dependant.dependencies)
-    return None
-
-
-async def _unauthenticated(request: Request) -> JSONResponse | None:
-    """FastAPI reads and checks the body before it runs the route's dependencies, so a caller
-    who may not use the route would learn about the body first (a 400 or 422). The caller
-    comes first: the token, the user and the scopes are checked here as the route would."""
-    authenticate: Authenticate | None = getattr(request.app.state, "authenticate", None)
-    scopes = _token_scopes(request.scope.get("route"))
-    if authenticate is None or scopes is None:
-        return None
-    try:
-        authenticate(request, scopes)
-    except DomainError as exc:
-        return await _domain_error(request, exc)
-    return None
-
-
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    if (refused := await _unauthenticated(request)) is not None:
-        return refused
-    errors = _field_errors(exc)
-    fields = ", ".join(sorted({e.field for e in errors}))
-    return problem_response(
-        status=422,
-        code="validation_error",
-        title="Invalid input",
-        detail=f"The request is invalid: {fields}",
-        errors=errors,
-    )
-
-
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    status = exc.status_code
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    detail = exc.detail if isinstance(exc.detail, str) else phrase
-    if status == 400 and (refused := await _unauthenticated(request)) is not None:
-        return refused
-    headers = dict(getattr(exc, "headers", None) or {})
-    if status == 405 and "Allow" in headers:  # from a route (not from the static files)
-        headers["Allow"] = _allowed_methods(request) or headers["Allow"]
-    return problem_response(
-        status=status,
-        code=_HTTP_CODES.get(status, "http_error"),
-        title=phrase,
-        detail=detail,
-        headers=headers or None,
-    )
-
-
-def _allowed_methods(request: Request) -> str:
-    """Every method the path answers to: each method of a path is a route of its own, and the
-    route that answers 405 knows only its own methods."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        route_methods = getattr(route, "methods", None)
-        if route_methods and route.matches(dict(request.scope))[0] != Match.NONE:
-            methods |= route_methods
-    return ", ".join(sorted(methods))
-
-
-async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", exc_info=exc)
-    return problem_response(
-        status=500,
-        code="internal_error",
-        title="Internal Server Error",
-        detail="An unexpected error occurred; it has been logged.",
-    )
-
-
-def install_error_handlers(app: FastAPI, *, authenticate: Authenticate | None = None) -> None:
-    """`authenticate(request, scopes)` raises a DomainError (401, 403) when the caller may not
-    use a route that needs those scopes; with it, such a caller hears that before any complaint
-    about the body."""
-    app.state.authenticate = authenticate
-    app.add_exception_handler(DomainError, _domain_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
-
-
-AUTH_PROBLEMS = (401, 403)  # what every route behind a token can answer
-
-
-_PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
-
-
-def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
-    """Every error answer of the OpenAPI document as it is sent: `application/problem+json` with
-    the `Problem` schema. This also covers the 422 that FastAPI declares by itself (as its
-    `HTTPValidationError`, which we never send) and adds the 400 of a body that cannot be read
-    (not UTF-8, a multipart body without its boundary). Idempotent."""
-    for path_item in schema.get("paths", {}).values():
-        for operation in path_item.values():
-            if not isinstance(operation, dict) or "responses" not in operation:
-                continue  # a path-level `parameters` list or `summary`
-            responses = operation["responses"]
-            if "requestBody" in operation:
-                responses.setdefault("400", {"description": "Bad Request"})
-            for code, response in responses.items():
-                if code[0] in "45" and "$ref" not in response:
-                    response["content"] = {PROBLEM_JSON: {"schema": dict(_PROBLEM_SCHEMA)}}
-    schemas = schema.get("components", {}).get("schemas", {})
-    for unused in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(unused, None)
-    text = json.dumps(schema)
-    dangling = [n for n in ("HTTPValidationError", "ValidationError") if f'schemas/{n}"' in text]
-    assert not dangling, f"still referred to: {dangling}"
-    return schema
-
-
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries for the problems a route can answer (`problem_openapi`
-    then declares each as application/problem+json)."""
-    return {
-        status: {"model": Problem, "description": HTTPStatus(status).phrase} for status in statuses
-    }
-
-
 class InvalidTransition(Conflict):
     code, title = "invalid_transition", "Transition not allowed"
 
     def __init__(self, resource: str, status: str, action: str) -> None:
         super().__init__(f"A {resource} in status {status} cannot be {action}")
+
+
+class Overloaded(DomainError):
+    """More work in flight than the database can take now: answered at once, to retry."""
+
+    status, code, title = 503, "overloaded", "Service overloaded"
+    headers = {"Retry-After": "1"}
+
+    def __init__(self, detail: str = "Too many requests in flight; retry shortly") -> None:
+        super().__init__(detail)

@@ -4,10 +4,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.errors import DomainError, problem_responses
+from app.errors import DomainError
+from app.openapi import problem_responses
 
 router = APIRouter(tags=["health"])
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -25,6 +26,10 @@ def migration_heads() -> set[str]:
     return set(ScriptDirectory(str(MIGRATIONS)).get_heads())
 
 
+def _current_heads(conn: Connection) -> tuple[str, ...]:
+    return MigrationContext.configure(conn).get_current_heads()
+
+
 @router.get("/healthz", operation_id="health-live")
 async def healthz() -> Status:
     """The process is alive."""
@@ -32,13 +37,12 @@ async def healthz() -> Status:
 
 
 @router.get("/readyz", operation_id="health-ready", responses=problem_responses(503))
-def readyz(request: Request) -> Status:
+async def readyz(request: Request) -> Status:
     """The database is reachable and its schema is at the latest migration."""
     try:
-        with request.app.state.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-            current = set(MigrationContext.configure(conn).get_current_heads())
-    except SQLAlchemyError as exc:
+        async with request.app.state.engine.connect() as conn:
+            current = set(await conn.run_sync(_current_heads))
+    except (SQLAlchemyError, OSError) as exc:
         raise NotReady("The database is unreachable") from exc
     if current != migration_heads():
         raise NotReady("The database schema is not at the latest migration")

@@ -1,16 +1,10 @@
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.resources import files
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.docs import (
-    get_swagger_ui_html,
-    get_swagger_ui_oauth2_redirect_html,
-)
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 
 from app import health
 from app.audit.routes import router as events_router
@@ -23,14 +17,23 @@ from app.config import Settings, get_settings
 from app.contracts.routes import router as contracts_router
 from app.core.clock import Clock
 from app.core.uploads import UploadSizeLimit
-from app.db import CloseReadSessions, SessionFactory, SessionSource, make_engine
+from app.db import (
+    CloseReadSessions,
+    SessionFactory,
+    SessionSource,
+    WriteGate,
+    make_engine,
+    write_concurrency,
+)
 from app.deadlines.routes import router as deadlines_router
-from app.errors import install_error_handlers, problem_openapi
+from app.docs import mount_docs
 from app.firms.routes import router as firm_router
 from app.firms.routes import users
 from app.habilitations.routes import router as habilitations_router
 from app.legal.routes import router as legal_router
 from app.legal.table import parameter_table
+from app.openapi import problem_openapi
+from app.problems import install_error_handlers
 
 DESCRIPTION = """
 Back office for accounting firms that file French partial-activity (*activité partielle*)
@@ -40,7 +43,6 @@ Authenticate with **Authorize** (OAuth2 password flow: your e-mail and password)
 Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`.
 """
 
-STATIC = "/static/docs"
 TAGS = [
     {"name": "auth", "description": "Log in (OAuth2 password flow), refresh, log out."},
     {"name": "firm", "description": "Sign-up, the firm account and the calling user."},
@@ -56,27 +58,6 @@ TAGS = [
     {"name": "events", "description": "The audit trail (R26)."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
-# Nothing the docs pages load may come from elsewhere (ReDoc's bundle links a logo on a CDN).
-DOCS_CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline' blob:; worker-src 'self' blob:; connect-src 'self'"
-)
-REDOC_PAGE = """<!DOCTYPE html>
-<html>
-<head>
-<title>{title}</title>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="shortcut icon" href="{static}/favicon.png">
-<style>body {{ margin: 0; padding: 0; }}</style>
-</head>
-<body>
-<div id="redoc"></div>
-<script src="{static}/redoc.standalone.js"></script>
-<script>Redoc.init("/openapi.json", {{}}, document.getElementById("redoc"));</script>
-</body>
-</html>
-"""
 
 
 class _NoOverrides(dict[Any, Any]):
@@ -106,9 +87,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Everything made at start-up (the app, the parameter table, imported modules) lives as
+        # long as the process: out of the collector's reach, full collections stay short.
+        if not gc.get_freeze_count():  # once per process (tests make many apps)
+            gc.collect()
+            gc.freeze()
         yield
-        engine.dispose()
-        read_engine.dispose()
+        await engine.dispose()
+        await read_engine.dispose()
 
     app = FastAPI(
         title="APART filings API",
@@ -123,6 +109,9 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.clock = clock or Clock()
+    app.state.write_gate = WriteGate(
+        limit=write_concurrency(settings), timeout=settings.db_admission_timeout_seconds
+    )
     app.state.session_factory = session_factory or SessionFactory(
         read_engine=read_engine, write_engine=engine
     )
@@ -169,39 +158,8 @@ def create_app(
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(UploadSizeLimit, limit=settings.max_upload_bytes)
     app.add_middleware(CloseReadSessions)
-    _mount_docs(app)
+    mount_docs(app)
     return app
-
-
-def _mount_docs(app: FastAPI) -> None:
-    """Swagger UI and ReDoc from bundled assets: the docs work without internet access."""
-    app.mount(STATIC, StaticFiles(directory=str(files("fastapi_offline") / "static")), name="docs")
-
-    @app.get("/docs", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
-        page = get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title=f"{app.title} - Swagger UI",
-            oauth2_redirect_url="/docs/oauth2-redirect",
-            swagger_js_url=f"{STATIC}/swagger-ui-bundle.js",
-            swagger_css_url=f"{STATIC}/swagger-ui.css",
-            swagger_favicon_url=f"{STATIC}/favicon.png",
-            init_oauth={"scopes": ""},
-            swagger_ui_parameters={"persistAuthorization": True},
-        )
-        page.headers["Content-Security-Policy"] = DOCS_CSP
-        return page
-
-    @app.get("/docs/oauth2-redirect", include_in_schema=False)
-    async def swagger_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
-
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc() -> HTMLResponse:
-        return HTMLResponse(
-            REDOC_PAGE.format(title=f"{app.title} - ReDoc", static=STATIC),
-            headers={"Content-Security-Policy": DOCS_CSP},
-        )
 
 
 _app: FastAPI | None = None

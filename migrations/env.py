@@ -8,7 +8,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.config import get_settings
-from app.db import DecimalType, UTCDateTime, make_engine, metadata
+from app.db import DecimalType, UTCDateTime, make_sync_engine, metadata
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -52,7 +52,7 @@ def run_online() -> None:
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    engine = make_engine(settings)
+    engine = make_sync_engine(settings)
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

@@ -7,23 +7,31 @@ database created on that server for the run and dropped afterwards.
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
+from unittest import mock
 
+import anyio.from_thread
 import pytest
 from alembic import command
 from alembic.config import Config
+from anyio.from_thread import BlockingPortal
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.core.clock import Clock
-from app.db import make_engine
+from app.db import make_engine, make_sync_engine
 from app.main import create_app
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -54,6 +62,7 @@ class ScratchDatabase:
             self.name = name
             admin = create_engine(url, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
+                conn.execute(text("SET statement_timeout = '60s'"))
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             admin.dispose()
             self.url = url.set(database=name).render_as_string(hide_password=False)
@@ -63,8 +72,14 @@ class ScratchDatabase:
     def drop(self) -> None:
         if self.admin_url is None:
             return
-        admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        # WITH (FORCE) ends the sessions still connected; the timeouts keep a stuck drop from
+        # hanging the run.
+        admin = create_engine(
+            self.admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 10}
+        )
         with admin.connect() as conn:
+            conn.execute(text("SET lock_timeout = '30s'"))
+            conn.execute(text("SET statement_timeout = '60s'"))
             conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
         admin.dispose()
 
@@ -108,33 +123,83 @@ def database(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterat
 
 
 @pytest.fixture(scope="session")
-def engine(database: ScratchDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    eng = make_engine(test_settings(database.url, tmp_path_factory.mktemp("data")))
-    migrate(eng)
+def portal() -> Iterator[BlockingPortal]:
+    """One event loop for the whole run: the app, its test client and the test's connection
+    all live on it (asyncio connections belong to the loop that opened them)."""
+    with anyio.from_thread.start_blocking_portal() as p:
+        yield p
+
+
+def run(portal: BlockingPortal, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+    return portal.call(fn, *args)
+
+
+@pytest.fixture(scope="session")
+def engine(
+    database: ScratchDatabase, tmp_path_factory: pytest.TempPathFactory, portal: BlockingPortal
+) -> Iterator[AsyncEngine]:
+    settings = test_settings(database.url, tmp_path_factory.mktemp("data"))
+    sync = make_sync_engine(settings)
+    migrate(sync)
+    sync.dispose()
+    eng = make_engine(settings)
     yield eng
-    eng.dispose()
+    portal.call(eng.dispose)
 
 
 @pytest.fixture
-def connection(engine: Engine) -> Iterator[Connection]:
-    conn = engine.connect()
-    outer = conn.begin()
+def connection(engine: AsyncEngine, portal: BlockingPortal) -> Iterator[AsyncConnection]:
+    async def begin() -> AsyncConnection:
+        conn = await engine.connect()
+        await conn.begin()
+        return conn
+
+    conn = portal.call(begin)
     yield conn
-    outer.rollback()
-    conn.close()
+
+    async def end() -> None:
+        await conn.rollback()
+        await conn.close()
+
+    portal.call(end)
 
 
 class RolledBackSessions:
     """Every session of the app joins the test's outer transaction through savepoints."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
-        self.read_bind = connection
 
-    def __call__(self, *, write: bool) -> Session:
-        return Session(
-            bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    def __call__(self, *, write: bool) -> AsyncSession:
+        # A read session makes no savepoint: its close, after the response, could otherwise
+        # roll back to a savepoint that a write session of the same request has released.
+        return AsyncSession(
+            bind=self.connection,
+            join_transaction_mode="create_savepoint" if write else "rollback_only",
+            expire_on_commit=False,
         )
+
+
+class PortalClient(TestClient):
+    """A test client that runs the app on the run's event loop instead of a new one."""
+
+    def __init__(self, app: FastAPI, portal: BlockingPortal, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._shared_portal = portal
+
+    def __enter__(self) -> "PortalClient":
+        shared = self._shared_portal
+        with mock.patch.object(
+            anyio.from_thread, "start_blocking_portal", lambda **_: nullcontext(shared)
+        ):
+            super().__enter__()
+        return self
+
+
+@contextmanager
+def portal_client(app: FastAPI, portal: BlockingPortal, **kwargs: Any) -> Iterator[TestClient]:
+    with PortalClient(app, portal, **kwargs) as c:
+        yield c
 
 
 class FixedClock(Clock):
@@ -157,17 +222,42 @@ def settings(database: ScratchDatabase, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, connection: Connection, clock: FixedClock) -> FastAPI:
+def app(settings: Settings, connection: AsyncConnection, clock: FixedClock) -> FastAPI:
     return create_app(settings, clock=clock, session_factory=RolledBackSessions(connection))
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as c:
+def client(app: FastAPI, portal: BlockingPortal) -> Iterator[TestClient]:
+    with portal_client(app, portal) as c:
         yield c
 
 
+class SyncSession:
+    """The test's view of the database, from synchronous test code: each call runs on the
+    run's event loop, inside the test's transaction."""
+
+    def __init__(self, session: AsyncSession, portal: BlockingPortal) -> None:
+        self._session = session
+        self._portal = portal
+
+    def exec(self, stmt: Any) -> Any:
+        return self._portal.call(self._session.exec, stmt)
+
+    def get(self, model: type[T], ident: Any) -> T | None:
+        return self._portal.call(self._session.get, model, ident)
+
+    def add(self, row: Any) -> None:
+        self._session.add(row)
+
+    def commit(self) -> None:
+        self._portal.call(self._session.commit)
+
+    def expire_all(self) -> None:
+        self._session.expire_all()
+
+
 @pytest.fixture
-def session(connection: Connection) -> Iterator[Session]:
-    with RolledBackSessions(connection)(write=True) as s:
-        yield s
+def session(connection: AsyncConnection, portal: BlockingPortal) -> Iterator[SyncSession]:
+    s = RolledBackSessions(connection)(write=True)
+    yield SyncSession(s, portal)
+    portal.call(s.close)

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from app.config import Settings
-from app.db import make_engine
+from app.db import make_sync_engine
 from tests.conftest import ROOT, TEST_SECRET, ScratchDatabase, migrate
 
 WORKERS = 4
@@ -30,7 +30,7 @@ def free_port() -> int:
 def live_server(tmp: Path, label: str) -> Iterator[str]:
     """Migrate a scratch database, start uvicorn on it, yield its base URL, stop it, drop it."""
     db = ScratchDatabase(tmp, label)
-    engine = make_engine(Settings(database_url=db.url, jwt_secret=TEST_SECRET, data_dir=tmp))
+    engine = make_sync_engine(Settings(database_url=db.url, jwt_secret=TEST_SECRET, data_dir=tmp))
     migrate(engine)
     engine.dispose()
     port = free_port()

@@ -30,7 +30,7 @@ from tests.builders import (
     signup,
     token,
 )
-from tests.conftest import RolledBackSessions
+from tests.conftest import RolledBackSessions, portal_client
 
 PROBLEM_JSON = "application/problem+json"
 OTHER_SECRET = "another-secret-" + "y" * 40
@@ -676,13 +676,13 @@ def test_successful_login_resets_the_account_failure_counter(client, settings, s
 
 
 @pytest.fixture
-def strict_address_client(settings, clock, connection) -> Iterator[TestClient]:
+def strict_address_client(settings, clock, connection, portal) -> Iterator[TestClient]:
     """An app whose per-address limit (3) is far below its per-account limit (50)."""
     strict = settings.model_copy(
         update={"login_max_failures_per_address": 3, "login_max_failures_per_account": 50}
     )
     app = create_app(strict, clock=clock, session_factory=RolledBackSessions(connection))
-    with TestClient(app) as c:
+    with portal_client(app, portal) as c:
         yield c
 
 

@@ -4,7 +4,7 @@ from sqlmodel import Session, select
 
 from app import cli
 from app.config import get_settings
-from app.db import make_engine
+from app.db import make_sync_engine
 from app.firms.models import FirmAccount, User
 from tests.conftest import ScratchDatabase
 
@@ -25,7 +25,7 @@ def test_create_firm_command_creates_the_firm_and_its_owner(tmp_path, monkeypatc
         assert cli.main(args) == 0
         assert cli.main(args) == 1
         assert "duplicate_email" in capsys.readouterr().err
-        engine = make_engine(get_settings())
+        engine = make_sync_engine(get_settings())
         with Session(engine) as session:
             firm = session.exec(select(FirmAccount)).one()
             owner = session.exec(select(User)).one()

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from app.core.uploads import ENVELOPE_BYTES
 from app.main import create_app
 from tests.builders import firm_headers, make_client, make_establishment
-from tests.conftest import RolledBackSessions
+from tests.conftest import RolledBackSessions, portal_client
 from tests.lifecycle import (
     PDF,
     accepted_request,
@@ -277,10 +277,10 @@ def test_upload_for_an_unknown_client_is_404(client, firm):
 
 
 @pytest.fixture
-def small_client(settings, clock, connection) -> Iterator[TestClient]:
+def small_client(settings, clock, connection, portal) -> Iterator[TestClient]:
     small = settings.model_copy(update={"max_upload_bytes": SMALL_LIMIT})
     app = create_app(small, clock=clock, session_factory=RolledBackSessions(connection))
-    with TestClient(app) as c:
+    with portal_client(app, portal) as c:
         yield c
 
 

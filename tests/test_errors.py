@@ -131,14 +131,14 @@ def test_json_body_that_is_not_an_object_is_a_422(client):
     assert_problem(response, 422, "validation_error")
 
 
-def test_unexpected_exception_is_a_500_problem_without_internals(app, settings):
-    from fastapi.testclient import TestClient
+def test_unexpected_exception_is_a_500_problem_without_internals(app, settings, portal):
+    from tests.conftest import portal_client
 
     @app.get("/boom")
     async def boom():
         raise RuntimeError("secret internals")
 
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with portal_client(app, portal, raise_server_exceptions=False) as c:
         response = c.get("/boom")
     body = assert_problem(response, 500, "internal_error")
     assert "secret" not in response.text

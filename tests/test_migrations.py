@@ -7,14 +7,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from app.config import Settings
-from app.db import make_engine, metadata
+from app.db import make_sync_engine, metadata
 from tests.conftest import ScratchDatabase, alembic_config
 
 
 @pytest.fixture
 def scratch(tmp_path):
     db = ScratchDatabase(tmp_path, "migrations")
-    engine = make_engine(Settings(database_url=db.url, jwt_secret="m" * 40, data_dir=tmp_path))
+    engine = make_sync_engine(Settings(database_url=db.url, jwt_secret="m" * 40, data_dir=tmp_path))
     yield engine
     engine.dispose()
     db.drop()

@@ -22,7 +22,7 @@ from tests.builders import (
     signup,
     token,
 )
-from tests.conftest import RolledBackSessions
+from tests.conftest import RolledBackSessions, portal_client
 
 PROBLEM_JSON = "application/problem+json"
 USER_FIELDS = {"id", "email", "full_name", "role", "active", "created_at"}
@@ -176,6 +176,10 @@ def test_duplicate_user_email_is_409_duplicate_email(client):
     assert_problem(response, 409, "duplicate_email")
 
 
+async def never_taken(session: Any, email: str) -> bool:
+    return False
+
+
 def test_duplicate_user_email_missed_by_the_precheck_is_still_409_race_backstop(
     client, monkeypatch
 ):
@@ -183,7 +187,7 @@ def test_duplicate_user_email_missed_by_the_precheck_is_still_409_race_backstop(
     # must then answer 409 duplicate_email, not 500.
     _, owner = firm_headers(client)
     existing = create_user(client, owner)
-    monkeypatch.setattr(firms_service, "_email_taken", lambda session, email: False)
+    monkeypatch.setattr(firms_service, "_email_taken", never_taken)
     response = client.post("/v1/users", json=user_payload(email=existing["email"]), headers=owner)
     assert_problem(response, 409, "duplicate_email")
     assert len(client.get("/v1/users", headers=owner).json()["items"]) == 2
@@ -548,7 +552,7 @@ def test_signup_with_duplicate_owner_email_is_409_duplicate_email(client):
 
 def test_signup_with_duplicate_owner_email_missed_by_the_precheck_is_still_409(client, monkeypatch):
     existing = signup(client)
-    monkeypatch.setattr(firms_service, "_email_taken", lambda session, email: False)
+    monkeypatch.setattr(firms_service, "_email_taken", never_taken)
     payload = firm_payload()
     payload["owner"]["email"] = existing["owner_email"]
     assert_problem(client.post("/v1/firms", json=payload), 409, "duplicate_email")
@@ -562,10 +566,10 @@ def test_signup_with_short_owner_password_is_422_naming_it(client):
 
 
 @pytest.fixture
-def signup_disabled_client(settings, clock, connection) -> Iterator[TestClient]:
+def signup_disabled_client(settings, clock, connection, portal) -> Iterator[TestClient]:
     closed = settings.model_copy(update={"signup_enabled": False})
     app = create_app(closed, clock=clock, session_factory=RolledBackSessions(connection))
-    with TestClient(app) as c:
+    with portal_client(app, portal) as c:
         yield c
 
 

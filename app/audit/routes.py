@@ -8,7 +8,7 @@ from app.audit.models import AuditEventPublic
 from app.auth.deps import Principal, Scoped
 from app.core.pagination import Page, PageDep
 from app.db import ReadSession
-from app.errors import problem_responses
+from app.openapi import problem_responses
 
 router = APIRouter(tags=["events"])
 Read = Annotated[Principal, Scoped("events:read")]
@@ -29,7 +29,7 @@ async def list_events(
     action: str | None = None,
 ) -> Page[AuditEventPublic]:
     """The firm's audit trail, oldest first (R26); append-only."""
-    rows, cursor = service.list_events(
+    rows, cursor = await service.list_events(
         session,
         principal,
         page=page,
@@ -50,7 +50,7 @@ async def list_establishment_events(
     establishment_id: uuid.UUID, session: ReadSession, principal: Read, page: PageDep
 ) -> Page[AuditEventPublic]:
     """The audit trail of one establishment (R26)."""
-    rows, cursor = service.list_establishment_events(
+    rows, cursor = await service.list_establishment_events(
         session, principal, page=page, establishment_id=establishment_id
     )
     return Page(items=[AuditEventPublic.model_validate(e) for e in rows], next_cursor=cursor)

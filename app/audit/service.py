@@ -1,25 +1,17 @@
 import uuid
 from datetime import datetime
-from typing import Protocol
 
-from sqlmodel import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit.models import AuditEvent
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.core.tenancy import scoped
 
 
-class Actor(Protocol):
-    @property
-    def firm_account_id(self) -> uuid.UUID: ...
-
-    @property
-    def user_id(self) -> uuid.UUID: ...
-
-
-def record(
-    session: Session,
-    actor: Actor,
+async def record(
+    session: AsyncSession,
+    actor: Principal,
     *,
     action: str,
     resource_type: str,
@@ -44,9 +36,9 @@ def record(
     )
 
 
-def list_events(
-    session: Session,
-    actor: Actor,
+async def list_events(
+    session: AsyncSession,
+    actor: Principal,
     *,
     page: PageParams,
     resource_type: str | None = None,
@@ -63,15 +55,15 @@ def list_events(
         stmt = stmt.where(AuditEvent.establishment_id == establishment_id)
     if action:
         stmt = stmt.where(AuditEvent.action == action)
-    rows, cursor = paginate(session, stmt, AuditEvent.id, page)  # type: ignore[arg-type]
+    rows, cursor = await paginate(session, stmt, AuditEvent.id, page)  # type: ignore[arg-type]
     return list(rows), cursor
 
 
-def list_establishment_events(
-    session: Session, actor: Actor, *, page: PageParams, establishment_id: uuid.UUID
+async def list_establishment_events(
+    session: AsyncSession, actor: Principal, *, page: PageParams, establishment_id: uuid.UUID
 ) -> tuple[list[AuditEvent], str | None]:
     # Imported here: the clients domain records its own events through this module.
     from app.clients import service as clients
 
-    clients.get_establishment(session, actor, establishment_id)
-    return list_events(session, actor, page=page, establishment_id=establishment_id)
+    await clients.get_establishment(session, actor, establishment_id)
+    return await list_events(session, actor, page=page, establishment_id=establishment_id)

@@ -1,35 +1,29 @@
+"""Who is calling: the bearer token verified, the user's status read now (deactivation and role
+changes apply at once), the route's scopes checked."""
+
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
-from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 
 from app.config import Settings
 from app.core import security
-from app.db import PreparedRead, read_bind
+from app.core.principal import Principal
+from app.db import read_session
 from app.errors import Forbidden, Unauthorized
 from app.firms.models import Role, User
 from app.firms.scopes import ROLE_SCOPES, SCOPES
 
-# What is read of the user on every authenticated request, so that deactivation and role
-# changes apply at once: (active, role, firm account).
+__all__ = ["Bearer", "CurrentPrincipal", "Principal", "Scoped", "ScopedBearer", "SettingsDep"]
+
+# What is read of the user on every authenticated request: (active, role, firm account).
 USER_STATUS = (col(User.active), col(User.role), col(User.firm_account_id))
-# Built once: this lookup runs on every authenticated request.
-_USER_STATUS = PreparedRead(sa_select(*USER_STATUS).where(col(User.id) == bindparam("user_id")))
-
-
-@dataclass(frozen=True)
-class Principal:
-    user_id: uuid.UUID
-    firm_account_id: uuid.UUID
-    role: Role
-    scopes: frozenset[str]
+_USER_STATUS = sa_select(*USER_STATUS).where(col(User.id) == bindparam("user_id"))
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -69,39 +63,40 @@ def verified_claims(request: Request) -> security.AccessClaims:
         raise Unauthorized("Invalid or expired token") from exc
 
 
-def authenticate(request: Request, scopes: Sequence[str]) -> Principal:
+async def authenticate(request: Request, scopes: Sequence[str]) -> Principal:
     """What the principal dependency checks, for a caller of a route needing `scopes`."""
     claims = verified_claims(request)
-    row = _USER_STATUS.first(read_bind(request), {"user_id": claims.user_id})
-    return authorize(claims, row, scopes)
+    result = await read_session(request).exec(_USER_STATUS, params={"user_id": claims.user_id})  # type: ignore[call-overload]
+    return authorize(claims, result.first(), scopes)
 
 
 class _BearerPrincipal(OAuth2PasswordBearer):
     """The OAuth2 scheme of the OpenAPI document (the Authorize button) and the principal in one
-    dependency: on the hot path every dependency level costs as much as a query."""
+    dependency."""
 
     async def __call__(  # type: ignore[override]
         self, request: Request, security_scopes: SecurityScopes
     ) -> Principal:
-        return authenticate(request, security_scopes.scopes)
+        return await authenticate(request, security_scopes.scopes)
 
 
 class Bearer:
-    """A verified token whose user is not read yet, with where the request reads.
+    """A verified token whose user is not read yet, with the request it came with.
 
-    For the hottest reads (GET by id): `tenancy.read_scoped` reads the user's status in the same
-    query as the row, then calls `authorize` exactly as the principal dependency does, so the
-    answers are the same (401, then 403, then 422 or 404) for one database round trip instead of
-    two. It offers no firm account id: nothing can scope a query with it before `authorize`."""
+    For the hottest reads (GET by id): `auth.scoped_reads.read_scoped` reads the user's status
+    in the same query as the row, then calls `authorize` exactly as the principal dependency
+    does, so the answers are the same (401, then 403, then 422 or 404) for one database round
+    trip instead of two. It offers no firm account id: nothing can scope a query with it before
+    `authorize`."""
 
-    __slots__ = ("_claims", "_required", "bind")
+    __slots__ = ("_claims", "_required", "request")
 
     def __init__(
-        self, claims: security.AccessClaims, required: tuple[str, ...], bind: Engine | Connection
+        self, claims: security.AccessClaims, required: tuple[str, ...], request: Request
     ) -> None:
         self._claims = claims
         self._required = required
-        self.bind = bind
+        self.request = request
 
     @property
     def user_id(self) -> uuid.UUID:
@@ -117,7 +112,7 @@ class _BearerToken(OAuth2PasswordBearer):
         self, request: Request, security_scopes: SecurityScopes
     ) -> Bearer:
         claims = verified_claims(request)
-        return Bearer(claims, tuple(security_scopes.scopes), read_bind(request))
+        return Bearer(claims, tuple(security_scopes.scopes), request)
 
 
 # Both are the same OAuth2 scheme in the OpenAPI document.
@@ -136,7 +131,7 @@ def Scoped(scope: str) -> Any:
 
 
 def ScopedBearer(scope: str) -> Any:
-    """`Annotated[Bearer, ScopedBearer("establishments:read")]`: for `tenancy.read_scoped`."""
+    """`Annotated[Bearer, ScopedBearer("establishments:read")]`: for `read_scoped`."""
     return Security(_bearer, scopes=[scope])
 
 

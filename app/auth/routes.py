@@ -8,7 +8,7 @@ from app.auth.deps import SettingsDep
 from app.auth.models import RefreshRequest, TokenPair
 from app.core.clock import ClockDep
 from app.db import WriteSession
-from app.errors import problem_responses
+from app.openapi import problem_responses
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/auth", tags=["auth"])
     operation_id="auth-token",
     responses=problem_responses(400, 401, 422, 429),
 )
-def issue_token(
+async def issue_token(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: WriteSession,
@@ -26,7 +26,7 @@ def issue_token(
     clock: ClockDep,
 ) -> TokenPair:
     """Log in with e-mail and password (OAuth2 password flow); `scope` may narrow the token."""
-    return service.login(
+    return await service.login(
         session,
         settings,
         email=form.username,
@@ -38,11 +38,13 @@ def issue_token(
 
 
 @router.post("/refresh", operation_id="auth-refresh", responses=problem_responses(401, 422))
-def refresh_token(
+async def refresh_token(
     body: RefreshRequest, session: WriteSession, settings: SettingsDep, clock: ClockDep
 ) -> TokenPair:
     """Exchange a refresh token for a new pair; the old one stops working."""
-    return service.refresh(session, settings, refresh_token=body.refresh_token, now=clock.now())
+    return await service.refresh(
+        session, settings, refresh_token=body.refresh_token, now=clock.now()
+    )
 
 
 @router.post(
@@ -52,6 +54,6 @@ def refresh_token(
     response_class=Response,
     responses=problem_responses(422),
 )
-def logout(body: RefreshRequest, session: WriteSession, clock: ClockDep) -> None:
+async def logout(body: RefreshRequest, session: WriteSession, clock: ClockDep) -> None:
     """Revoke the refresh token and its whole rotation chain."""
-    service.logout(session, refresh_token=body.refresh_token, now=clock.now())
+    await service.logout(session, refresh_token=body.refresh_token, now=clock.now())

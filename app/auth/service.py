@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.errors import InvalidCredentials, InvalidRefreshToken, InvalidScope, TooManyAttempts
 from app.auth.models import LoginThrottle, RefreshToken, TokenPair
@@ -25,11 +26,11 @@ def _throttle_keys(settings: Settings, email: str, address: str | None) -> dict[
     }
 
 
-def _check_throttle(
-    session: Session, settings: Settings, limits: dict[str, int], now: datetime
+async def _check_throttle(
+    session: AsyncSession, settings: Settings, limits: dict[str, int], now: datetime
 ) -> None:
     window = timedelta(seconds=settings.login_failure_window_seconds)
-    rows = session.exec(select(LoginThrottle).where(col(LoginThrottle.key).in_(list(limits))))
+    rows = await session.exec(select(LoginThrottle).where(col(LoginThrottle.key).in_(list(limits))))
     waits = [
         row.window_started_at + window - now
         for row in rows
@@ -39,7 +40,9 @@ def _check_throttle(
         raise TooManyAttempts(max(1, math.ceil(max(waits).total_seconds())))
 
 
-def _record_failure(session: Session, settings: Settings, keys: list[str], now: datetime) -> None:
+async def _record_failure(
+    session: AsyncSession, settings: Settings, keys: list[str], now: datetime
+) -> None:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     expired = _throttle.c.window_started_at <= now - timedelta(
         seconds=settings.login_failure_window_seconds
@@ -56,7 +59,7 @@ def _record_failure(session: Session, settings: Settings, keys: list[str], now: 
                 ),
             },
         )
-        session.execute(stmt)
+        await session.exec(stmt)
 
 
 def _granted_scopes(role: str, requested: list[str]) -> list[str]:
@@ -72,8 +75,8 @@ def _granted_scopes(role: str, requested: list[str]) -> list[str]:
     return sorted(set(requested))
 
 
-def _issue(
-    session: Session,
+async def _issue(
+    session: AsyncSession,
     settings: Settings,
     user: User,
     scopes: list[str],
@@ -106,8 +109,8 @@ def _issue(
     )
 
 
-def login(
-    session: Session,
+async def login(
+    session: AsyncSession,
     settings: Settings,
     *,
     email: str,
@@ -117,38 +120,42 @@ def login(
     now: datetime,
 ) -> TokenPair:
     limits = _throttle_keys(settings, email, address)
-    _check_throttle(session, settings, limits, now)
-    user = session.exec(select(User).where(User.email == email.lower())).first()
+    await _check_throttle(session, settings, limits, now)
+    user = (await session.exec(select(User).where(User.email == email.lower()))).first()
     # Always one Argon2 verification, so unknown e-mails and wrong passwords take the same time.
-    password_ok = security.verify_password(password, user.password_hash if user else None)
+    password_ok = await security.verify_password(password, user.password_hash if user else None)
     if user is None or not password_ok or not user.active:
-        _record_failure(session, settings, list(limits), now)
+        await _record_failure(session, settings, list(limits), now)
         raise InvalidCredentials()
-    session.exec(
+    await session.exec(
         update(LoginThrottle)
         .where(col(LoginThrottle.key) == f"account:{email.lower()}")
         .values(failures=0)
     )
-    return _issue(session, settings, user, _granted_scopes(user.role, scopes), now, uuid.uuid4())
+    return await _issue(
+        session, settings, user, _granted_scopes(user.role, scopes), now, uuid.uuid4()
+    )
 
 
-def _revoke_family(session: Session, family_id: uuid.UUID, now: datetime) -> None:
-    session.exec(
+async def _revoke_family(session: AsyncSession, family_id: uuid.UUID, now: datetime) -> None:
+    await session.exec(
         update(RefreshToken)
         .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=now)
     )
 
 
-def refresh(
-    session: Session, settings: Settings, *, refresh_token: str, now: datetime
+async def refresh(
+    session: AsyncSession, settings: Settings, *, refresh_token: str, now: datetime
 ) -> TokenPair:
     digest = security.token_digest(refresh_token)
-    row = session.exec(select(RefreshToken).where(RefreshToken.token_hash == digest)).first()
+    row = (
+        await session.exec(select(RefreshToken).where(RefreshToken.token_hash == digest))
+    ).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise InvalidRefreshToken()
     # Spend the token with a guarded update: of two concurrent refreshes only one wins.
-    spent = session.exec(
+    spent = await session.exec(
         update(RefreshToken)
         .where(
             col(RefreshToken.id) == row.id,
@@ -159,24 +166,26 @@ def refresh(
     )
     if spent.rowcount != 1:
         # A spent token came back: someone holds a copy. Revoke the whole chain.
-        _revoke_family(session, row.family_id, now)
+        await _revoke_family(session, row.family_id, now)
         raise InvalidRefreshToken("The refresh token was already used; its chain is revoked")
-    user = session.exec(select(User).where(User.id == row.user_id)).first()
+    user = (await session.exec(select(User).where(User.id == row.user_id))).first()
     if user is None or not user.active:
         raise InvalidRefreshToken()
     scopes = sorted(set(row.scope.split()) & ROLE_SCOPES[user.role])
-    return _issue(session, settings, user, scopes, now, row.family_id)
+    return await _issue(session, settings, user, scopes, now, row.family_id)
 
 
-def logout(session: Session, *, refresh_token: str, now: datetime) -> None:
+async def logout(session: AsyncSession, *, refresh_token: str, now: datetime) -> None:
     digest = security.token_digest(refresh_token)
-    row = session.exec(select(RefreshToken).where(RefreshToken.token_hash == digest)).first()
+    row = (
+        await session.exec(select(RefreshToken).where(RefreshToken.token_hash == digest))
+    ).first()
     if row is not None:
-        _revoke_family(session, row.family_id, now)
+        await _revoke_family(session, row.family_id, now)
 
 
-def revoke_user_tokens(session: Session, *, user_id: uuid.UUID, now: datetime) -> None:
-    session.exec(
+async def revoke_user_tokens(session: AsyncSession, *, user_id: uuid.UUID, now: datetime) -> None:
+    await session.exec(
         update(RefreshToken)
         .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=now)

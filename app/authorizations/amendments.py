@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlmodel import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit import service as audit
 from app.authorizations import rules
@@ -17,10 +17,9 @@ from app.authorizations.models import (
 )
 from app.contracts import service as contracts
 from app.core.dates import not_in_future_at, paris_date
+from app.core.principal import Principal
 from app.core.tenancy import get_scoped, scoped
 from app.errors import InvalidInput, InvalidTransition
-
-Actor = audit.Actor
 
 
 def to_public(amendment: Amendment, now: datetime) -> AmendmentPublic:
@@ -28,32 +27,37 @@ def to_public(amendment: Amendment, now: datetime) -> AmendmentPublic:
     return AmendmentPublic.build(amendment, {"status": status})
 
 
-def get_amendment(
-    session: Session, principal: Actor, amendment_id: uuid.UUID, *, lock: bool = False
+async def get_amendment(
+    session: AsyncSession, principal: Principal, amendment_id: uuid.UUID, *, lock: bool = False
 ) -> Amendment:
-    return get_scoped(
+    return await get_scoped(
         session, Amendment, amendment_id, principal, label="Amendment", for_update=lock
     )
 
 
-def list_amendments(
-    session: Session, principal: Actor, *, request_id: uuid.UUID, now: datetime
+async def list_amendments(
+    session: AsyncSession, principal: Principal, *, request_id: uuid.UUID, now: datetime
 ) -> list[AmendmentPublic]:
-    requests.get_request(session, principal, request_id)
+    await requests.get_request(session, principal, request_id)
     stmt = scoped(Amendment, principal).where(Amendment.request_id == request_id)
-    return [to_public(a, now) for a in session.exec(stmt.order_by(Amendment.id))]  # type: ignore[arg-type]
+    return [to_public(a, now) for a in await session.exec(stmt.order_by(Amendment.id))]  # type: ignore[arg-type]
 
 
-def get_public(
-    session: Session, principal: Actor, amendment_id: uuid.UUID, now: datetime
+async def get_public(
+    session: AsyncSession, principal: Principal, amendment_id: uuid.UUID, now: datetime
 ) -> AmendmentPublic:
-    return to_public(get_amendment(session, principal, amendment_id), now)
+    return to_public(await get_amendment(session, principal, amendment_id), now)
 
 
-def _record(
-    session: Session, principal: Actor, a: Amendment, verb: str, before: str | None, now: datetime
+async def _record(
+    session: AsyncSession,
+    principal: Principal,
+    a: Amendment,
+    verb: str,
+    before: str | None,
+    now: datetime,
 ) -> None:
-    audit.record(
+    await audit.record(
         session,
         principal,
         action=f"amendment.{verb}",
@@ -66,15 +70,15 @@ def _record(
     )
 
 
-def create_amendment(
-    session: Session,
-    principal: Actor,
+async def create_amendment(
+    session: AsyncSession,
+    principal: Principal,
     *,
     request_id: uuid.UUID,
     data: AmendmentCreate,
     now: datetime,
 ) -> AmendmentPublic:
-    request, terms = requests.require_accepted(session, principal, request_id, now, lock=True)
+    request, terms = await requests.require_accepted(session, principal, request_id, now, lock=True)
     if data.end_on is not None and data.end_on <= terms.end_on:
         raise InvalidInput("end_on", f"an amendment extends the period beyond {terms.end_on} (R18)")
     if data.end_on is None and not data.additional_hours and not data.additional_employees:
@@ -93,56 +97,56 @@ def create_amendment(
         },
     )
     session.add(amendment)
-    session.flush()
-    _record(session, principal, amendment, "created", None, now)
+    await session.flush()
+    await _record(session, principal, amendment, "created", None, now)
     return to_public(amendment, now)
 
 
-def file_amendment(
-    session: Session,
-    principal: Actor,
+async def file_amendment(
+    session: AsyncSession,
+    principal: Principal,
     *,
     amendment_id: uuid.UUID,
     filed_at: datetime,
     now: datetime,
 ) -> AmendmentPublic:
-    amendment = get_amendment(session, principal, amendment_id, lock=True)
+    amendment = await get_amendment(session, principal, amendment_id, lock=True)
     if amendment.status != AmendmentStatus.draft:
         raise InvalidTransition("amendment", amendment.status, "filed")
     not_in_future_at("filed_at", filed_at, now)
     filed_on = paris_date(filed_at)
-    request, terms = requests.require_accepted(
+    request, terms = await requests.require_accepted(
         session, principal, amendment.request_id, now, lock=True
     )
-    contract = contracts.require_contract(
+    contract = await contracts.require_contract(
         session, principal, client_id=request.client_id, on=filed_on
     )
     if amendment.end_on is not None:
-        requests.check_length(
+        await requests.check_length(
             session, request, request.motive, terms.start_on, amendment.end_on, now
         )
-        requests.check_overlap(session, request, terms.start_on, amendment.end_on, now)
+        await requests.check_overlap(session, request, terms.start_on, amendment.end_on, now)
     amendment.status = AmendmentStatus.filed
     amendment.filed_at = filed_at
     amendment.implicit_acceptance_at = rules.implicit_acceptance_at(filed_at)
     amendment.contract_id = contract.id
     amendment.updated_at = now
     session.add(amendment)
-    _record(session, principal, amendment, "filed", AmendmentStatus.draft, now)
-    session.flush()
+    await _record(session, principal, amendment, "filed", AmendmentStatus.draft, now)
+    await session.flush()
     return to_public(amendment, now)
 
 
-def decide_amendment(
-    session: Session,
-    principal: Actor,
+async def decide_amendment(
+    session: AsyncSession,
+    principal: Principal,
     *,
     amendment_id: uuid.UUID,
     data: Decision,
     now: datetime,
     today: date,
 ) -> AmendmentPublic:
-    amendment = get_amendment(session, principal, amendment_id, lock=True)
+    amendment = await get_amendment(session, principal, amendment_id, lock=True)
     before = rules.effective_status(amendment.status, amendment.implicit_acceptance_at, now)
     decided_on = requests.validate_decision(
         data,
@@ -164,6 +168,6 @@ def decide_amendment(
         amendment.authorized_employees = data.authorized_employees
     amendment.updated_at = now
     session.add(amendment)
-    _record(session, principal, amendment, data.outcome, before, now)
-    session.flush()
+    await _record(session, principal, amendment, data.outcome, before, now)
+    await session.flush()
     return to_public(amendment, now)

@@ -24,7 +24,7 @@ from app.core.models import Day
 from app.core.pagination import Page, PageDep
 from app.core.uploads import read_limited, single_form_values
 from app.db import ReadSession, WriteSession
-from app.errors import AUTH_PROBLEMS, problem_responses
+from app.openapi import AUTH_PROBLEMS, problem_responses
 
 Read = Annotated[Principal, Scoped("authorizations:read")]
 Write = Annotated[Principal, Scoped("authorizations:write")]
@@ -39,7 +39,7 @@ router = APIRouter(tags=["authorization requests"])
     response_model=RequestPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
-def create_request(
+async def create_request(
     establishment_id: uuid.UUID,
     body: RequestCreate,
     session: WriteSession,
@@ -47,7 +47,7 @@ def create_request(
     clock: ClockDep,
 ) -> RequestPublic:
     """Start a draft authorization request (DAP) for an establishment; every field may wait."""
-    return service.create_request(
+    return await service.create_request(
         session, principal, establishment_id=establishment_id, data=body, now=clock.now()
     )
 
@@ -67,7 +67,7 @@ async def list_for_establishment(
     status: RequestStatus | None = None,
 ) -> Page[RequestPublic]:
     """The establishment's authorization requests, oldest first."""
-    items, cursor = service.list_requests(
+    items, cursor = await service.list_requests(
         session,
         principal,
         page=page,
@@ -96,7 +96,7 @@ async def list_requests(
     period_to: Annotated[Day | None, Query(description="Periods starting on or before")] = None,
 ) -> Page[RequestPublic]:
     """The firm's authorization requests, filtered by status (as derived now), motive, period."""
-    items, cursor = service.list_requests(
+    items, cursor = await service.list_requests(
         session,
         principal,
         page=page,
@@ -120,7 +120,7 @@ async def get_request(
     request_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
 ) -> RequestPublic:
     """One authorization request with its derived status (R16) and authorized terms."""
-    return service.get_public(session, principal, request_id, clock.now())
+    return await service.get_public(session, principal, request_id, clock.now())
 
 
 @router.patch(
@@ -129,7 +129,7 @@ async def get_request(
     response_model=RequestPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
-def update_request(
+async def update_request(
     request_id: uuid.UUID,
     body: RequestUpdate,
     session: WriteSession,
@@ -137,7 +137,7 @@ def update_request(
     clock: ClockDep,
 ) -> RequestPublic:
     """Edit a draft (R10)."""
-    return service.update_request(
+    return await service.update_request(
         session, principal, request_id=request_id, data=body, now=clock.now()
     )
 
@@ -149,11 +149,11 @@ def update_request(
     response_class=Response,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
-def delete_request(
+async def delete_request(
     request_id: uuid.UUID, session: WriteSession, principal: Write, clock: ClockDep
 ) -> None:
     """Delete a draft."""
-    service.delete_request(session, principal, request_id=request_id, now=clock.now())
+    await service.delete_request(session, principal, request_id=request_id, now=clock.now())
 
 
 @router.post(
@@ -162,7 +162,7 @@ def delete_request(
     response_model=RequestPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
-def file_request(
+async def file_request(
     request_id: uuid.UUID,
     body: FileRequest,
     session: WriteSession,
@@ -170,7 +170,7 @@ def file_request(
     clock: ClockDep,
 ) -> RequestPublic:
     """Record the filing on APART after checking R6, R9, R11–R15; silence then accepts (R16)."""
-    return service.file_request(
+    return await service.file_request(
         session,
         principal,
         request_id=request_id,
@@ -185,11 +185,11 @@ def file_request(
     response_model=RequestPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
-def decide(
+async def decide(
     request_id: uuid.UUID, body: Decision, session: WriteSession, principal: Write, clock: ClockDep
 ) -> RequestPublic:
     """Record the administration's decision: accepted, refused or invalidated (R17)."""
-    return service.decide(
+    return await service.decide(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
 
@@ -200,7 +200,7 @@ def decide(
     response_model=RequestPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
-def cse_opinion(
+async def cse_opinion(
     request_id: uuid.UUID,
     body: CseOpinionInput,
     session: WriteSession,
@@ -208,7 +208,7 @@ def cse_opinion(
     clock: ClockDep,
 ) -> RequestPublic:
     """Supply the CSE opinion that was deferred at filing (R15)."""
-    return service.supply_cse_opinion(
+    return await service.supply_cse_opinion(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
 
@@ -220,7 +220,7 @@ def cse_opinion(
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 413, 415, 422),
     dependencies=[Depends(single_form_values)],
 )
-def upload_cse_minutes(
+async def upload_cse_minutes(
     request_id: uuid.UUID,
     document: Annotated[UploadFile, File(description="Minutes of the CSE meeting (PDF)")],
     session: WriteSession,
@@ -229,12 +229,12 @@ def upload_cse_minutes(
     clock: ClockDep,
 ) -> RequestPublic:
     """Attach the minutes of the CSE consultation (R15), kept with their SHA-256."""
-    return service.attach_cse_minutes(
+    return await service.attach_cse_minutes(
         session,
         principal,
         request_id=request_id,
         filename=document.filename or "cse-minutes.pdf",
-        content=read_limited(document.file, settings.max_upload_bytes),
+        content=await read_limited(document, settings.max_upload_bytes),
         now=clock.now(),
     )
 
@@ -252,7 +252,7 @@ async def download_cse_minutes(
     request_id: uuid.UUID, session: ReadSession, principal: Read
 ) -> Response:
     """The CSE minutes, byte for byte, with their SHA-256 in `X-Content-SHA256`."""
-    document = service.cse_minutes(session, principal, request_id)
+    document = await service.cse_minutes(session, principal, request_id)
     return document_response(document)
 
 
@@ -263,7 +263,7 @@ async def download_cse_minutes(
     response_model=AmendmentPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
-def create_amendment(
+async def create_amendment(
     request_id: uuid.UUID,
     body: AmendmentCreate,
     session: WriteSession,
@@ -271,7 +271,7 @@ def create_amendment(
     clock: ClockDep,
 ) -> AmendmentPublic:
     """Draft an amendment of an accepted request: longer period, more hours or employees (R18)."""
-    return amendments.create_amendment(
+    return await amendments.create_amendment(
         session, principal, request_id=request_id, data=body, now=clock.now()
     )
 
@@ -286,7 +286,9 @@ async def list_amendments(
     request_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
 ) -> list[AmendmentPublic]:
     """The amendments of a request, oldest first."""
-    return amendments.list_amendments(session, principal, request_id=request_id, now=clock.now())
+    return await amendments.list_amendments(
+        session, principal, request_id=request_id, now=clock.now()
+    )
 
 
 @router.get(
@@ -299,7 +301,7 @@ async def get_amendment(
     amendment_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
 ) -> AmendmentPublic:
     """One amendment with its derived status."""
-    return amendments.get_public(session, principal, amendment_id, clock.now())
+    return await amendments.get_public(session, principal, amendment_id, clock.now())
 
 
 @router.post(
@@ -308,7 +310,7 @@ async def get_amendment(
     response_model=AmendmentPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
-def file_amendment(
+async def file_amendment(
     amendment_id: uuid.UUID,
     body: FileRequest,
     session: WriteSession,
@@ -316,7 +318,7 @@ def file_amendment(
     clock: ClockDep,
 ) -> AmendmentPublic:
     """Record the amendment's filing (R6, R13, R14; no filing window, R18)."""
-    return amendments.file_amendment(
+    return await amendments.file_amendment(
         session,
         principal,
         amendment_id=amendment_id,
@@ -331,7 +333,7 @@ def file_amendment(
     response_model=AmendmentPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
-def decide_amendment(
+async def decide_amendment(
     amendment_id: uuid.UUID,
     body: Decision,
     session: WriteSession,
@@ -339,7 +341,7 @@ def decide_amendment(
     clock: ClockDep,
 ) -> AmendmentPublic:
     """Record the decision on an amendment (R17, R18)."""
-    return amendments.decide_amendment(
+    return await amendments.decide_amendment(
         session,
         principal,
         amendment_id=amendment_id,

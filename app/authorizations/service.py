@@ -5,7 +5,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit import service as audit
 from app.authorizations import rules
@@ -39,12 +40,10 @@ from app.contracts.models import Document
 from app.core.clock import PARIS
 from app.core.dates import not_in_future, not_in_future_at, paris_date
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.core.tenancy import get_scoped, scoped
 from app.errors import FieldError, InvalidInput, InvalidTransition, NotFound
 from app.habilitations import service as habilitations
-
-Actor = audit.Actor
-
 
 # --- reading -------------------------------------------------------------------------------
 
@@ -81,8 +80,8 @@ def authorized_terms(
     return AuthorizedTerms(start_on=request.start_on, end_on=end, hours=hours, employees=employees)
 
 
-def amendments_of(
-    session: Session, request_ids: Sequence[uuid.UUID]
+async def amendments_of(
+    session: AsyncSession, request_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Amendment]]:
     out: dict[uuid.UUID, list[Amendment]] = {i: [] for i in request_ids}
     if request_ids:
@@ -91,7 +90,7 @@ def amendments_of(
             .where(col(Amendment.request_id).in_(request_ids))
             .order_by(col(Amendment.id))
         )
-        for a in session.exec(stmt):
+        for a in await session.exec(stmt):
             out[a.request_id].append(a)
     return out
 
@@ -129,10 +128,10 @@ def to_public(
     )
 
 
-def get_request(
-    session: Session, principal: Actor, request_id: uuid.UUID, *, lock: bool = False
+async def get_request(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID, *, lock: bool = False
 ) -> AuthorizationRequest:
-    return get_scoped(
+    return await get_scoped(
         session,
         AuthorizationRequest,
         request_id,
@@ -142,24 +141,28 @@ def get_request(
     )
 
 
-def present(session: Session, request: AuthorizationRequest, now: datetime) -> RequestPublic:
+async def present(
+    session: AsyncSession, request: AuthorizationRequest, now: datetime
+) -> RequestPublic:
     sha = None
     if request.cse_minutes_document_id is not None:
-        sha = session.exec(
-            select(Document.sha256).where(Document.id == request.cse_minutes_document_id)
+        sha = (
+            await session.exec(
+                select(Document.sha256).where(Document.id == request.cse_minutes_document_id)
+            )
         ).first()
-    return to_public(request, amendments_of(session, [request.id])[request.id], now, sha)
+    return to_public(request, (await amendments_of(session, [request.id]))[request.id], now, sha)
 
 
-def get_public(
-    session: Session, principal: Actor, request_id: uuid.UUID, now: datetime
+async def get_public(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID, now: datetime
 ) -> RequestPublic:
-    return present(session, get_request(session, principal, request_id), now)
+    return await present(session, await get_request(session, principal, request_id), now)
 
 
-def list_requests(
-    session: Session,
-    principal: Actor,
+async def list_requests(
+    session: AsyncSession,
+    principal: Principal,
     *,
     page: PageParams,
     now: datetime,
@@ -171,7 +174,7 @@ def list_requests(
 ) -> tuple[list[RequestPublic], str | None]:
     stmt = scoped(AuthorizationRequest, principal)
     if establishment_id is not None:
-        clients.get_establishment(session, principal, establishment_id)
+        await clients.get_establishment(session, principal, establishment_id)
         stmt = stmt.where(AuthorizationRequest.establishment_id == establishment_id)
     if status == RequestStatus.accepted_implicitly:
         stmt = stmt.where(
@@ -191,8 +194,8 @@ def list_requests(
         stmt = stmt.where(col(AuthorizationRequest.end_on) >= period_from)
     if period_to is not None:  # periods that start on or before it
         stmt = stmt.where(col(AuthorizationRequest.start_on) <= period_to)
-    rows, cursor = paginate(session, stmt, AuthorizationRequest.id, page)  # type: ignore[arg-type]
-    by_request = amendments_of(session, [r.id for r in rows])
+    rows, cursor = await paginate(session, stmt, AuthorizationRequest.id, page)  # type: ignore[arg-type]
+    by_request = await amendments_of(session, [r.id for r in rows])
     return [to_public(r, by_request[r.id], now) for r in rows], cursor
 
 
@@ -214,8 +217,11 @@ def _check_period_shape(request: AuthorizationRequest) -> None:
         raise InvalidInput("end_on", "must not precede start_on", type="period_inverted")
 
 
-def _periods_of_others(
-    session: Session, request: AuthorizationRequest, statuses: set[RequestStatus], now: datetime
+async def _periods_of_others(
+    session: AsyncSession,
+    request: AuthorizationRequest,
+    statuses: set[RequestStatus],
+    now: datetime,
 ) -> list[tuple[uuid.UUID, date, date]]:
     """Periods of the establishment's other requests (with accepted amendments' ends)."""
     stmt = select(AuthorizationRequest).where(
@@ -225,8 +231,8 @@ def _periods_of_others(
         col(AuthorizationRequest.start_on).is_not(None),
         col(AuthorizationRequest.end_on).is_not(None),
     )
-    others = list(session.exec(stmt))
-    by_request = amendments_of(session, [o.id for o in others])
+    others = list(await session.exec(stmt))
+    by_request = await amendments_of(session, [o.id for o in others])
     out = []
     for other in others:
         terms = authorized_terms(other, by_request[other.id], now)
@@ -235,11 +241,11 @@ def _periods_of_others(
     return out
 
 
-def check_overlap(
-    session: Session, request: AuthorizationRequest, start: date, end: date, now: datetime
+async def check_overlap(
+    session: AsyncSession, request: AuthorizationRequest, start: date, end: date, now: datetime
 ) -> None:
     """R14: two live requests (draft, filed, accepted) of one establishment never overlap."""
-    for other_id, o_start, o_end in _periods_of_others(session, request, rules.LIVE, now):
+    for other_id, o_start, o_end in await _periods_of_others(session, request, rules.LIVE, now):
         if rules.overlaps((start, end), (o_start, o_end)):
             raise OverlappingRequest(
                 f"The period {start} – {end} overlaps request {other_id} ({o_start} – {o_end}) "
@@ -247,15 +253,15 @@ def check_overlap(
             )
 
 
-def create_request(
-    session: Session,
-    principal: Actor,
+async def create_request(
+    session: AsyncSession,
+    principal: Principal,
     *,
     establishment_id: uuid.UUID,
     data: RequestCreate,
     now: datetime,
 ) -> RequestPublic:
-    establishment = clients.get_active_establishment(session, principal, establishment_id)
+    establishment = await clients.get_active_establishment(session, principal, establishment_id)
     request = AuthorizationRequest(
         firm_account_id=principal.firm_account_id,
         establishment_id=establishment.id,
@@ -264,40 +270,45 @@ def create_request(
     _apply(request, data)
     _check_period_shape(request)
     if request.start_on and request.end_on:
-        check_overlap(session, request, request.start_on, request.end_on, now)
+        await check_overlap(session, request, request.start_on, request.end_on, now)
     session.add(request)
-    session.flush()
-    _record(session, principal, request, "created", None, now)
-    return present(session, request, now)
+    await session.flush()
+    await _record(session, principal, request, "created", None, now)
+    return await present(session, request, now)
 
 
-def update_request(
-    session: Session, principal: Actor, *, request_id: uuid.UUID, data: RequestUpdate, now: datetime
+async def update_request(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    request_id: uuid.UUID,
+    data: RequestUpdate,
+    now: datetime,
 ) -> RequestPublic:
-    request = get_request(session, principal, request_id, lock=True)
+    request = await get_request(session, principal, request_id, lock=True)
     if request.status != RequestStatus.draft:
         raise InvalidTransition("authorization request", request.status, "edited (R10)")
     if not data.model_fields_set:  # nothing to change: no new `updated_at`, no event
-        return present(session, request, now)
+        return await present(session, request, now)
     _apply(request, data)
     _check_period_shape(request)
     if request.start_on and request.end_on:
-        check_overlap(session, request, request.start_on, request.end_on, now)
+        await check_overlap(session, request, request.start_on, request.end_on, now)
     request.updated_at = now
     session.add(request)
-    session.flush()
+    await session.flush()
     # Not a state change (R26 asks for those), but the trail should say who edited a draft.
-    _record(session, principal, request, "updated", None, now, before=RequestStatus.draft)
-    return present(session, request, now)
+    await _record(session, principal, request, "updated", None, now, before=RequestStatus.draft)
+    return await present(session, request, now)
 
 
-def delete_request(
-    session: Session, principal: Actor, *, request_id: uuid.UUID, now: datetime
+async def delete_request(
+    session: AsyncSession, principal: Principal, *, request_id: uuid.UUID, now: datetime
 ) -> None:
-    request = get_request(session, principal, request_id, lock=True)
+    request = await get_request(session, principal, request_id, lock=True)
     if request.status != RequestStatus.draft:
         raise InvalidTransition("authorization request", request.status, "deleted")
-    audit.record(
+    await audit.record(
         session,
         principal,
         action="authorization_request.deleted",
@@ -308,13 +319,13 @@ def delete_request(
         after=None,
         at=now,
     )
-    session.delete(request)
-    session.flush()
+    await session.delete(request)
+    await session.flush()
 
 
-def _record(
-    session: Session,
-    principal: Actor,
+async def _record(
+    session: AsyncSession,
+    principal: Principal,
     request: AuthorizationRequest,
     verb: str,
     after: str | None,
@@ -322,7 +333,7 @@ def _record(
     *,
     before: str | None = None,
 ) -> None:
-    audit.record(
+    await audit.record(
         session,
         principal,
         action=f"authorization_request.{verb}",
@@ -338,8 +349,8 @@ def _record(
 # --- filing (R6, R9, R11–R15) --------------------------------------------------------------
 
 
-def check_length(
-    session: Session,
+async def check_length(
+    session: AsyncSession,
     request: AuthorizationRequest,
     motive: Motive | None,
     start: date,
@@ -356,7 +367,7 @@ def check_length(
         )
     if start >= rules.SIX_IN_TWELVE_FROM:
         counted = {RequestStatus.filed, RequestStatus.accepted}
-        others = [(s, e) for _, s, e in _periods_of_others(session, request, counted, now)]
+        others = [(s, e) for _, s, e in await _periods_of_others(session, request, counted, now)]
         excess = rules.six_in_twelve_excess((start, end), others)
         if excess:
             window, held = excess
@@ -366,19 +377,26 @@ def check_length(
             )
 
 
-def file_request(
-    session: Session, principal: Actor, *, request_id: uuid.UUID, filed_at: datetime, now: datetime
+async def file_request(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    request_id: uuid.UUID,
+    filed_at: datetime,
+    now: datetime,
 ) -> RequestPublic:
-    request = get_request(session, principal, request_id, lock=True)
+    request = await get_request(session, principal, request_id, lock=True)
     if request.status != RequestStatus.draft:
         raise InvalidTransition("authorization request", request.status, "filed")
     not_in_future_at("filed_at", filed_at, now)
     filed_on = paris_date(filed_at)
-    establishment = clients.get_active_establishment(session, principal, request.establishment_id)
-    contract = contracts.require_contract(
+    establishment = await clients.get_active_establishment(
+        session, principal, request.establishment_id
+    )
+    contract = await contracts.require_contract(
         session, principal, client_id=establishment.client_id, on=filed_on
     )
-    habilitations.require_habilitated(
+    await habilitations.require_habilitated(
         session, principal, establishment_id=establishment.id, on=filed_on
     )
     problems = rules.missing_for_filing(
@@ -408,9 +426,9 @@ def file_request(
             f"A request starting {request.start_on} for this motive is filed by {deadline} at the "
             f"latest; filed on {filed_on} (R12)"
         )
-    check_length(session, request, request.motive, request.start_on, request.end_on, now)
-    check_overlap(session, request, request.start_on, request.end_on, now)
-    client = clients.get_client(session, principal, request.client_id)
+    await check_length(session, request, request.motive, request.start_on, request.end_on, now)
+    await check_overlap(session, request, request.start_on, request.end_on, now)
+    client = await clients.get_client(session, principal, request.client_id)
     cse_issue = rules.cse_problem(
         headcount=client.headcount,
         motive=request.motive,
@@ -429,9 +447,9 @@ def file_request(
         request.cse_due_on = rules.cse_due_on(filed_on)
     request.updated_at = now
     session.add(request)
-    _record(session, principal, request, "filed", None, now, before=RequestStatus.draft)
-    session.flush()
-    return present(session, request, now)
+    await _record(session, principal, request, "filed", None, now, before=RequestStatus.draft)
+    await session.flush()
+    return await present(session, request, now)
 
 
 # --- decisions (R16, R17) ------------------------------------------------------------------
@@ -499,16 +517,16 @@ def validate_decision(
     return decided_on
 
 
-def decide(
-    session: Session,
-    principal: Actor,
+async def decide(
+    session: AsyncSession,
+    principal: Principal,
     *,
     request_id: uuid.UUID,
     data: Decision,
     now: datetime,
     today: date,
 ) -> RequestPublic:
-    request = get_request(session, principal, request_id, lock=True)
+    request = await get_request(session, principal, request_id, lock=True)
     before = rules.effective_status(request.status, request.implicit_acceptance_at, now)
     decided_on = validate_decision(
         data,
@@ -530,21 +548,21 @@ def decide(
         request.authorized_employees = data.authorized_employees
     request.updated_at = now
     session.add(request)
-    _record(session, principal, request, data.outcome, None, now, before=before)
-    session.flush()
-    return present(session, request, now)
+    await _record(session, principal, request, data.outcome, None, now, before=before)
+    await session.flush()
+    return await present(session, request, now)
 
 
-def supply_cse_opinion(
-    session: Session,
-    principal: Actor,
+async def supply_cse_opinion(
+    session: AsyncSession,
+    principal: Principal,
     *,
     request_id: uuid.UUID,
     data: CseOpinionInput,
     now: datetime,
     today: date,
 ) -> RequestPublic:
-    request = get_request(session, principal, request_id, lock=True)
+    request = await get_request(session, principal, request_id, lock=True)
     if request.cse_status != CseStatus.deferred or request.status == RequestStatus.draft:
         raise InvalidTransition(
             "authorization request",
@@ -557,7 +575,7 @@ def supply_cse_opinion(
     request.cse_opinion = data.opinion
     request.updated_at = now
     session.add(request)
-    audit.record(
+    await audit.record(
         session,
         principal,
         action="authorization_request.cse_opinion_given",
@@ -568,16 +586,21 @@ def supply_cse_opinion(
         after=CseStatus.given,
         at=now,
     )
-    session.flush()
-    return present(session, request, now)
+    await session.flush()
+    return await present(session, request, now)
 
 
-def require_accepted(
-    session: Session, principal: Actor, request_id: uuid.UUID, now: datetime, *, lock: bool = False
+async def require_accepted(
+    session: AsyncSession,
+    principal: Principal,
+    request_id: uuid.UUID,
+    now: datetime,
+    *,
+    lock: bool = False,
 ) -> tuple[AuthorizationRequest, AuthorizedTerms]:
     """The request and its authorized terms; refused unless accepted (explicitly or not)."""
-    request = get_request(session, principal, request_id, lock=lock)
-    terms = authorized_terms(request, amendments_of(session, [request.id])[request.id], now)
+    request = await get_request(session, principal, request_id, lock=lock)
+    terms = authorized_terms(request, (await amendments_of(session, [request.id]))[request.id], now)
     if terms is None:
         raise RequestNotAccepted(
             rules.effective_status(request.status, request.implicit_acceptance_at, now)
@@ -585,25 +608,27 @@ def require_accepted(
     return request, terms
 
 
-def count_undecided(session: Session, *, establishment_id: uuid.UUID, now: datetime) -> int:
+async def count_undecided(
+    session: AsyncSession, *, establishment_id: uuid.UUID, now: datetime
+) -> int:
     """Filed requests and amendments still waiting for a decision (R3)."""
     waiting: list[Any] = [
         AuthorizationRequest.establishment_id == establishment_id,
         AuthorizationRequest.status == RequestStatus.filed,
         col(AuthorizationRequest.implicit_acceptance_at) > now,
     ]
-    count = len(session.exec(select(AuthorizationRequest.id).where(*waiting)).all())
+    count = len((await session.exec(select(AuthorizationRequest.id).where(*waiting))).all())
     amendments_waiting = select(Amendment.id).where(
         Amendment.establishment_id == establishment_id,
         Amendment.status == AmendmentStatus.filed,
         col(Amendment.implicit_acceptance_at) > now,
     )
-    return count + len(session.exec(amendments_waiting).all())
+    return count + len((await session.exec(amendments_waiting)).all())
 
 
-def attach_cse_minutes(
-    session: Session,
-    principal: Actor,
+async def attach_cse_minutes(
+    session: AsyncSession,
+    principal: Principal,
     *,
     request_id: uuid.UUID,
     filename: str,
@@ -612,14 +637,16 @@ def attach_cse_minutes(
 ) -> RequestPublic:
     """The minutes of the CSE meeting (R15): while the request is a draft, or when the opinion
     was deferred."""
-    request = get_request(session, principal, request_id, lock=True)
+    request = await get_request(session, principal, request_id, lock=True)
     if request.status != RequestStatus.draft and request.cse_status != CseStatus.deferred:
         raise InvalidTransition("authorization request", request.status, "given CSE minutes")
-    document = contracts.store_document(session, principal, filename=filename, content=content)
+    document = await contracts.store_document(
+        session, principal, filename=filename, content=content
+    )
     request.cse_minutes_document_id = document.id
     request.updated_at = now
     session.add(request)
-    audit.record(
+    await audit.record(
         session,
         principal,
         action="authorization_request.cse_minutes_attached",
@@ -630,15 +657,17 @@ def attach_cse_minutes(
         after=request.status,
         at=now,
     )
-    session.flush()
-    return present(session, request, now)
+    await session.flush()
+    return await present(session, request, now)
 
 
-def cse_minutes(session: Session, principal: Actor, request_id: uuid.UUID) -> Document:
-    request = get_request(session, principal, request_id)
+async def cse_minutes(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID
+) -> Document:
+    request = await get_request(session, principal, request_id)
     if request.cse_minutes_document_id is None:
         raise NotFound("CSE minutes")
-    return contracts.get_stored_document(session, principal, request.cse_minutes_document_id)
+    return await contracts.get_stored_document(session, principal, request.cse_minutes_document_id)
 
 
 def accepted_by(request: AuthorizationRequest, day: date) -> bool:

@@ -24,7 +24,7 @@ from app.claims.models import (
 from app.core.clock import ClockDep
 from app.core.pagination import Page, PageDep
 from app.db import ReadSession, WriteSession
-from app.errors import AUTH_PROBLEMS, problem_responses
+from app.openapi import AUTH_PROBLEMS, problem_responses
 
 Read = Annotated[Principal, Scoped("claims:read")]
 Write = Annotated[Principal, Scoped("claims:write")]
@@ -40,7 +40,7 @@ router = APIRouter(tags=["claims"])
     response_model=ClaimPublic,
     responses=WRITE_ERRORS,
 )
-def create_claim(
+async def create_claim(
     request_id: uuid.UUID,
     body: ClaimCreate,
     session: WriteSession,
@@ -48,7 +48,7 @@ def create_claim(
     clock: ClockDep,
 ) -> ClaimPublic:
     """Draft the monthly claim (DI) of an accepted request, one per month (R19, R22)."""
-    return service.create_claim(
+    return await service.create_claim(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
 
@@ -63,7 +63,7 @@ async def list_for_request(
     request_id: uuid.UUID, session: ReadSession, principal: Read, page: PageDep
 ) -> Page[ClaimSummary]:
     """The claims of one request, oldest first (no employee lines in lists)."""
-    items, cursor = service.list_claims(session, principal, page=page, request_id=request_id)
+    items, cursor = await service.list_claims(session, principal, page=page, request_id=request_id)
     return Page(items=items, next_cursor=cursor)
 
 
@@ -85,7 +85,7 @@ async def list_claims(
     ] = None,
 ) -> Page[ClaimSummary]:
     """The firm's claims, oldest first, by status, establishment, month or payment discrepancy."""
-    items, cursor = service.list_claims(
+    items, cursor = await service.list_claims(
         session,
         principal,
         page=page,
@@ -105,7 +105,7 @@ async def list_claims(
 )
 async def get_claim(claim_id: uuid.UUID, session: ReadSession, principal: Read) -> ClaimPublic:
     """One claim with its lines (social security numbers masked)."""
-    return service.get_public(session, principal, claim_id)
+    return await service.get_public(session, principal, claim_id)
 
 
 @router.get(
@@ -131,7 +131,7 @@ async def export_claim(
     decimal: Annotated[DecimalMark, Query(description="CSV decimal mark")] = DecimalMark.comma,
 ) -> Response:
     """Export a claim's lines and totals (UTF-8): CSV for spreadsheets, or JSON."""
-    claim = service.get_public(session, principal, claim_id)
+    claim = await service.get_public(session, principal, claim_id)
     name = f"claim-{claim.month}-v{claim.version}"
     if format == ExportFormat.json:
         return Response(
@@ -152,11 +152,11 @@ async def export_claim(
     response_model=ClaimPublic,
     responses=WRITE_ERRORS,
 )
-def update_claim(
+async def update_claim(
     claim_id: uuid.UUID, body: ClaimUpdate, session: WriteSession, principal: Write, clock: ClockDep
 ) -> ClaimPublic:
     """Edit a draft claim; `lines` replaces all lines."""
-    return service.update_claim(
+    return await service.update_claim(
         session, principal, claim_id=claim_id, data=body, now=clock.now(), today=clock.today()
     )
 
@@ -168,11 +168,11 @@ def update_claim(
     response_class=Response,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
-def delete_claim(
+async def delete_claim(
     claim_id: uuid.UUID, session: WriteSession, principal: Write, clock: ClockDep
 ) -> None:
     """Delete a draft claim."""
-    service.delete_claim(session, principal, claim_id=claim_id, now=clock.now())
+    await service.delete_claim(session, principal, claim_id=claim_id, now=clock.now())
 
 
 @router.post(
@@ -181,12 +181,12 @@ def delete_claim(
     response_model=ClaimPublic,
     responses=WRITE_ERRORS,
 )
-def file_claim(
+async def file_claim(
     claim_id: uuid.UUID, body: FileClaim, session: WriteSession, principal: Write, clock: ClockDep
 ) -> ClaimPublic:
     """Record the filing: needs a contract (R6), the payroll paid (R20), within the time bar
     (R21) and the authorization's limits (R22)."""
-    return service.file_claim(
+    return await service.file_claim(
         session,
         principal,
         claim_id=claim_id,
@@ -202,7 +202,7 @@ def file_claim(
     response_model=ClaimPublic,
     responses=WRITE_ERRORS,
 )
-def validate_claim(
+async def validate_claim(
     claim_id: uuid.UUID,
     session: WriteSession,
     principal: Write,
@@ -211,7 +211,7 @@ def validate_claim(
 ) -> ClaimPublic:
     """Record the administration's validation (R24)."""
     on = (body.on if body else None) or clock.today()
-    return service.validate_claim(
+    return await service.validate_claim(
         session, principal, claim_id=claim_id, on=on, now=clock.now(), today=clock.today()
     )
 
@@ -222,11 +222,11 @@ def validate_claim(
     response_model=ClaimPublic,
     responses=WRITE_ERRORS,
 )
-def reject_claim(
+async def reject_claim(
     claim_id: uuid.UUID, body: RejectClaim, session: WriteSession, principal: Write, clock: ClockDep
 ) -> ClaimPublic:
     """Record a rejection with its reason (R24)."""
-    return service.reject_claim(
+    return await service.reject_claim(
         session,
         principal,
         claim_id=claim_id,
@@ -243,11 +243,11 @@ def reject_claim(
     response_model=ClaimPublic,
     responses=WRITE_ERRORS,
 )
-def pay_claim(
+async def pay_claim(
     claim_id: uuid.UUID, body: PayClaim, session: WriteSession, principal: Write, clock: ClockDep
 ) -> ClaimPublic:
     """Record the payment received: date and amount (R24)."""
-    return service.pay_claim(
+    return await service.pay_claim(
         session,
         principal,
         claim_id=claim_id,
@@ -265,7 +265,7 @@ def pay_claim(
     response_model=ClaimPublic,
     responses=WRITE_ERRORS,
 )
-def correct_claim(
+async def correct_claim(
     claim_id: uuid.UUID,
     body: CorrectionCreate,
     session: WriteSession,
@@ -273,7 +273,7 @@ def correct_claim(
     clock: ClockDep,
 ) -> ClaimPublic:
     """Draft a corrected version of a paid claim; it references the claim it corrects (R24)."""
-    return service.create_correction(
+    return await service.create_correction(
         session, principal, claim_id=claim_id, data=body, now=clock.now(), today=clock.today()
     )
 
@@ -288,6 +288,6 @@ async def establishment_summary(
     establishment_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
 ) -> EstablishmentSummary:
     """Per authorization: hours authorized, claimed and remaining; amounts expected and paid."""
-    return service.establishment_summary(
+    return await service.establishment_summary(
         session, principal, establishment_id=establishment_id, now=clock.now()
     )

@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit import service as audit
 from app.authorizations import rules as auth_rules
@@ -46,23 +47,25 @@ from app.contracts import service as contracts
 from app.core.dates import month_end, not_in_future
 from app.core.integrity import flush_or_raise
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.core.tenancy import get_scoped, scoped
 from app.errors import InvalidInput, InvalidTransition
 from app.legal.amounts import line_amounts
 from app.legal.table import parameter_table
 
-Actor = audit.Actor
 COUNTED = (ClaimStatus.filed, ClaimStatus.validated, ClaimStatus.paid)
 
 
 # --- presenting (amounts: R23) -------------------------------------------------------------
 
 
-def _lines(session: Session, claim_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ClaimLine]]:
+async def _lines(
+    session: AsyncSession, claim_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ClaimLine]]:
     out: dict[uuid.UUID, list[ClaimLine]] = defaultdict(list)
     if claim_ids:
         stmt = select(ClaimLine).where(col(ClaimLine.claim_id).in_(claim_ids))
-        for line in session.exec(stmt.order_by(col(ClaimLine.position))):
+        for line in await session.exec(stmt.order_by(col(ClaimLine.position))):
             out[line.claim_id].append(line)
     return out
 
@@ -97,9 +100,9 @@ def _computed(
     return computed, totals
 
 
-def expected_allocation(session: Session, claim: Claim) -> Decimal:
-    lines = _lines(session, [claim.id])[claim.id]
-    regimes = clients.regimes_of(session, [claim.client_id])[claim.client_id]
+async def expected_allocation(session: AsyncSession, claim: Claim) -> Decimal:
+    lines = (await _lines(session, [claim.id]))[claim.id]
+    regimes = (await clients.regimes_of(session, [claim.client_id]))[claim.client_id]
     return _computed(claim, lines, regimes)[1]["total_allocation"]
 
 
@@ -112,9 +115,9 @@ def to_public(claim: Claim, lines: Sequence[ClaimLine], regimes: list[ClientRegi
     return ClaimPublic.build(claim, {**totals, "lines": public_lines})
 
 
-def present(session: Session, claim: Claim) -> ClaimPublic:
-    regimes = clients.regimes_of(session, [claim.client_id])[claim.client_id]
-    return to_public(claim, _lines(session, [claim.id])[claim.id], regimes)
+async def present(session: AsyncSession, claim: Claim) -> ClaimPublic:
+    regimes = (await clients.regimes_of(session, [claim.client_id]))[claim.client_id]
+    return to_public(claim, (await _lines(session, [claim.id]))[claim.id], regimes)
 
 
 def _check_month_covered(month_on: date) -> None:
@@ -129,19 +132,21 @@ def _check_month_covered(month_on: date) -> None:
         )
 
 
-def get_claim(
-    session: Session, principal: Actor, claim_id: uuid.UUID, *, lock: bool = False
+async def get_claim(
+    session: AsyncSession, principal: Principal, claim_id: uuid.UUID, *, lock: bool = False
 ) -> Claim:
-    return get_scoped(session, Claim, claim_id, principal, label="Claim", for_update=lock)
+    return await get_scoped(session, Claim, claim_id, principal, label="Claim", for_update=lock)
 
 
-def get_public(session: Session, principal: Actor, claim_id: uuid.UUID) -> ClaimPublic:
-    return present(session, get_claim(session, principal, claim_id))
+async def get_public(
+    session: AsyncSession, principal: Principal, claim_id: uuid.UUID
+) -> ClaimPublic:
+    return await present(session, await get_claim(session, principal, claim_id))
 
 
-def list_claims(
-    session: Session,
-    principal: Actor,
+async def list_claims(
+    session: AsyncSession,
+    principal: Principal,
     *,
     page: PageParams,
     request_id: uuid.UUID | None = None,
@@ -152,7 +157,7 @@ def list_claims(
 ) -> tuple[list[ClaimSummary], str | None]:
     stmt = scoped(Claim, principal)
     if request_id is not None:
-        requests.get_request(session, principal, request_id)
+        await requests.get_request(session, principal, request_id)
         stmt = stmt.where(Claim.request_id == request_id)
     if establishment_id is not None:
         stmt = stmt.where(Claim.establishment_id == establishment_id)
@@ -164,9 +169,9 @@ def list_claims(
         stmt = stmt.where(col(Claim.discrepancy).is_not(None), col(Claim.discrepancy) != 0)
     elif discrepancy is False:
         stmt = stmt.where(col(Claim.discrepancy) == 0)
-    rows, cursor = paginate(session, stmt, Claim.id, page)  # type: ignore[arg-type]
-    lines = _lines(session, [c.id for c in rows])
-    regimes = clients.regimes_of(session, list({c.client_id for c in rows}))
+    rows, cursor = await paginate(session, stmt, Claim.id, page)  # type: ignore[arg-type]
+    lines = await _lines(session, [c.id for c in rows])
+    regimes = await clients.regimes_of(session, list({c.client_id for c in rows}))
     items = [
         ClaimSummary.build(c, _computed(c, lines[c.id], regimes[c.client_id])[1]) for c in rows
     ]
@@ -185,10 +190,12 @@ def _check_month(month_on: date, terms: AuthorizedTerms) -> None:
         )
 
 
-def _counted_claims(session: Session, where: list[object], exclude: set[uuid.UUID]) -> list[Claim]:
+async def _counted_claims(
+    session: AsyncSession, where: list[object], exclude: set[uuid.UUID]
+) -> list[Claim]:
     """Filed, validated and paid claims; of a corrected month only its latest version counts."""
     stmt = select(Claim).where(col(Claim.status).in_(COUNTED), *where)  # type: ignore[arg-type]
-    claims = [c for c in session.exec(stmt) if c.id not in exclude]
+    claims = [c for c in await session.exec(stmt) if c.id not in exclude]
     latest: dict[tuple[uuid.UUID, date], Claim] = {}
     for c in claims:
         key = (c.request_id, c.month_on)
@@ -197,8 +204,8 @@ def _counted_claims(session: Session, where: list[object], exclude: set[uuid.UUI
     return list(latest.values())
 
 
-def check_limits(
-    session: Session,
+async def check_limits(
+    session: AsyncSession,
     claim: Claim,
     lines: Sequence[LineInput] | Sequence[ClaimLine],
     terms: AuthorizedTerms,
@@ -207,8 +214,8 @@ def check_limits(
     if len(lines) > terms.employees:
         raise EmployeesExceedAuthorized(len(lines), terms.employees)
     exclude = {claim.id} | ({claim.corrects_id} if claim.corrects_id else set())
-    others = _counted_claims(session, [Claim.request_id == claim.request_id], exclude)
-    other_lines = _lines(session, [c.id for c in others])
+    others = await _counted_claims(session, [Claim.request_id == claim.request_id], exclude)
+    other_lines = await _lines(session, [c.id for c in others])
     used = sum((ln.hours_not_worked for c in others for ln in other_lines[c.id]), Decimal(0))
     asked = sum((ln.hours_not_worked for ln in lines), Decimal(0))
     if used + asked > terms.hours:
@@ -221,8 +228,8 @@ def check_limits(
         col(Claim.month_on) >= date(year, 1, 1),
         col(Claim.month_on) <= date(year, 12, 1),
     ]
-    year_claims = _counted_claims(session, same_year, exclude)
-    year_lines = _lines(session, [c.id for c in year_claims])
+    year_claims = await _counted_claims(session, same_year, exclude)
+    year_lines = await _lines(session, [c.id for c in year_claims])
     per_employee: dict[str, Decimal] = defaultdict(Decimal)
     for c in year_claims:
         for ln in year_lines[c.id]:
@@ -237,10 +244,10 @@ def check_limits(
 # --- drafts --------------------------------------------------------------------------------
 
 
-def _replace_lines(session: Session, claim: Claim, lines: Sequence[LineInput]) -> None:
-    for old in _lines(session, [claim.id])[claim.id]:
-        session.delete(old)
-    session.flush()
+async def _replace_lines(session: AsyncSession, claim: Claim, lines: Sequence[LineInput]) -> None:
+    for old in (await _lines(session, [claim.id]))[claim.id]:
+        await session.delete(old)
+    await session.flush()
     for position, line in enumerate(lines):
         session.add(
             ClaimLine.model_validate(
@@ -254,20 +261,29 @@ def _replace_lines(session: Session, claim: Claim, lines: Sequence[LineInput]) -
         )
 
 
-def _lock_scope(
-    session: Session, principal: Actor, request_id: uuid.UUID, now: datetime
+async def _lock_scope(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID, now: datetime
 ) -> tuple[AuthorizationRequest, AuthorizedTerms]:
     """Lock the request (hours) and its client (annual quota) so that concurrent claims are
     checked one after the other."""
-    request, terms = requests.require_accepted(session, principal, request_id, now, lock=True)
-    session.exec(select(Client.id).where(Client.id == request.client_id).with_for_update()).first()
+    request, terms = await requests.require_accepted(session, principal, request_id, now, lock=True)
+    (
+        await session.exec(
+            select(Client.id).where(Client.id == request.client_id).with_for_update()
+        )
+    ).first()
     return request, terms
 
 
-def _record(
-    session: Session, principal: Actor, claim: Claim, verb: str, before: str | None, now: datetime
+async def _record(
+    session: AsyncSession,
+    principal: Principal,
+    claim: Claim,
+    verb: str,
+    before: str | None,
+    now: datetime,
 ) -> None:
-    audit.record(
+    await audit.record(
         session,
         principal,
         action=f"claim.{verb}",
@@ -280,24 +296,26 @@ def _record(
     )
 
 
-def create_claim(
-    session: Session,
-    principal: Actor,
+async def create_claim(
+    session: AsyncSession,
+    principal: Principal,
     *,
     request_id: uuid.UUID,
     data: ClaimCreate,
     now: datetime,
     today: date,
 ) -> ClaimPublic:
-    request, terms = _lock_scope(session, principal, request_id, now)
-    clients.get_active_establishment(session, principal, request.establishment_id)
+    request, terms = await _lock_scope(session, principal, request_id, now)
+    await clients.get_active_establishment(session, principal, request.establishment_id)
     month_on = date.fromisoformat(f"{data.month}-01")
     _check_month_covered(month_on)
     _check_month(month_on, terms)
     if data.payroll_paid_on is not None:
         not_in_future("payroll_paid_on", data.payroll_paid_on, today)
-    existing = session.exec(
-        select(Claim).where(Claim.request_id == request.id, Claim.month_on == month_on)
+    existing = (
+        await session.exec(
+            select(Claim).where(Claim.request_id == request.id, Claim.month_on == month_on)
+        )
     ).all()
     if any(c.status != ClaimStatus.rejected for c in existing):
         raise DuplicateClaimMonth(data.month)
@@ -313,29 +331,29 @@ def create_claim(
         payroll_paid_on=data.payroll_paid_on,
     )
     session.add(claim)
-    flush_or_raise(
+    await flush_or_raise(
         session, {"uq_claim_request_id_month_on_version": lambda: DuplicateClaimMonth(data.month)}
     )
-    check_limits(session, claim, data.lines, terms)
-    _replace_lines(session, claim, data.lines)
-    _record(session, principal, claim, "created", None, now)
-    session.flush()
-    return present(session, claim)
+    await check_limits(session, claim, data.lines, terms)
+    await _replace_lines(session, claim, data.lines)
+    await _record(session, principal, claim, "created", None, now)
+    await session.flush()
+    return await present(session, claim)
 
 
-def create_correction(
-    session: Session,
-    principal: Actor,
+async def create_correction(
+    session: AsyncSession,
+    principal: Principal,
     *,
     claim_id: uuid.UUID,
     data: CorrectionCreate,
     now: datetime,
     today: date,
 ) -> ClaimPublic:
-    original = get_claim(session, principal, claim_id, lock=True)
+    original = await get_claim(session, principal, claim_id, lock=True)
     if original.status != ClaimStatus.paid:
         raise InvalidTransition("claim", original.status, "corrected (only a paid claim is)")
-    _, terms = _lock_scope(session, principal, original.request_id, now)
+    _, terms = await _lock_scope(session, principal, original.request_id, now)
     if data.payroll_paid_on is not None:
         not_in_future("payroll_paid_on", data.payroll_paid_on, today)
     correction = Claim(
@@ -350,7 +368,7 @@ def create_correction(
     )
     session.add(correction)
     month = f"{original.month_on:%Y-%m}"
-    flush_or_raise(
+    await flush_or_raise(
         session,
         {
             "uq_claim_request_id_month_on_version": lambda: DuplicateClaimMonth(month),
@@ -363,52 +381,54 @@ def create_correction(
     else:
         lines = [
             LineInput.model_validate(ln, from_attributes=True)
-            for ln in _lines(session, [original.id])[original.id]
+            for ln in (await _lines(session, [original.id]))[original.id]
         ]
-    check_limits(session, correction, lines, terms)
-    _replace_lines(session, correction, lines)
-    _record(session, principal, correction, "created", None, now)
-    session.flush()
-    return present(session, correction)
+    await check_limits(session, correction, lines, terms)
+    await _replace_lines(session, correction, lines)
+    await _record(session, principal, correction, "created", None, now)
+    await session.flush()
+    return await present(session, correction)
 
 
-def update_claim(
-    session: Session,
-    principal: Actor,
+async def update_claim(
+    session: AsyncSession,
+    principal: Principal,
     *,
     claim_id: uuid.UUID,
     data: ClaimUpdate,
     now: datetime,
     today: date,
 ) -> ClaimPublic:
-    claim = get_claim(session, principal, claim_id, lock=True)
+    claim = await get_claim(session, principal, claim_id, lock=True)
     if claim.status != ClaimStatus.draft:
         raise InvalidTransition("claim", claim.status, "edited (filed claims are immutable, R24)")
     if not data.model_fields_set:  # nothing to change: no new `updated_at`, no event
-        return present(session, claim)
-    _, terms = _lock_scope(session, principal, claim.request_id, now)
+        return await present(session, claim)
+    _, terms = await _lock_scope(session, principal, claim.request_id, now)
     if "payroll_paid_on" in data.model_fields_set:
         if data.payroll_paid_on is not None:
             not_in_future("payroll_paid_on", data.payroll_paid_on, today)
         claim.payroll_paid_on = data.payroll_paid_on
     if data.lines is not None:
-        check_limits(session, claim, data.lines, terms)
-        _replace_lines(session, claim, data.lines)
+        await check_limits(session, claim, data.lines, terms)
+        await _replace_lines(session, claim, data.lines)
     claim.updated_at = now
     session.add(claim)
-    session.flush()
+    await session.flush()
     # Not a state change (R26 asks for those), but the trail should say who edited a draft.
-    _record(session, principal, claim, "updated", ClaimStatus.draft, now)
-    return present(session, claim)
+    await _record(session, principal, claim, "updated", ClaimStatus.draft, now)
+    return await present(session, claim)
 
 
-def delete_claim(session: Session, principal: Actor, *, claim_id: uuid.UUID, now: datetime) -> None:
-    claim = get_claim(session, principal, claim_id, lock=True)
+async def delete_claim(
+    session: AsyncSession, principal: Principal, *, claim_id: uuid.UUID, now: datetime
+) -> None:
+    claim = await get_claim(session, principal, claim_id, lock=True)
     if claim.status != ClaimStatus.draft:
         raise InvalidTransition("claim", claim.status, "deleted")
-    for line in _lines(session, [claim.id])[claim.id]:
-        session.delete(line)
-    audit.record(
+    for line in (await _lines(session, [claim.id]))[claim.id]:
+        await session.delete(line)
+    await audit.record(
         session,
         principal,
         action="claim.deleted",
@@ -418,29 +438,29 @@ def delete_claim(session: Session, principal: Actor, *, claim_id: uuid.UUID, now
         before=ClaimStatus.draft,
         at=now,
     )
-    session.flush()
-    session.delete(claim)
-    session.flush()
+    await session.flush()
+    await session.delete(claim)
+    await session.flush()
 
 
 # --- lifecycle (R20, R21, R24) -------------------------------------------------------------
 
 
-def file_claim(
-    session: Session,
-    principal: Actor,
+async def file_claim(
+    session: AsyncSession,
+    principal: Principal,
     *,
     claim_id: uuid.UUID,
     filed_on: date,
     now: datetime,
     today: date,
 ) -> ClaimPublic:
-    claim = get_claim(session, principal, claim_id, lock=True)
+    claim = await get_claim(session, principal, claim_id, lock=True)
     if claim.status != ClaimStatus.draft:
         raise InvalidTransition("claim", claim.status, "filed")
     not_in_future("filed_on", filed_on, today)
-    request, terms = _lock_scope(session, principal, claim.request_id, now)
-    contract = contracts.require_contract(
+    request, terms = await _lock_scope(session, principal, claim.request_id, now)
+    contract = await contracts.require_contract(
         session, principal, client_id=request.client_id, on=filed_on
     )
     if claim.payroll_paid_on is None:
@@ -463,12 +483,12 @@ def file_claim(
         raise ClaimTimeBarred(
             f"The authorization ended on {terms.end_on}: its claims are filed by {bar} (R21)"
         )
-    lines = _lines(session, [claim.id])[claim.id]
-    check_limits(session, claim, lines, terms)
+    lines = (await _lines(session, [claim.id]))[claim.id]
+    await check_limits(session, claim, lines, terms)
     # R24: a filed claim is immutable, amounts included: freeze each line's regime now, so a
     # later (even backdated) change of the client's regime leaves this claim as filed.
     client_regime = clients.regime_on(
-        clients.regimes_of(session, [claim.client_id])[claim.client_id], claim.month_on
+        (await clients.regimes_of(session, [claim.client_id]))[claim.client_id], claim.month_on
     )
     for line in lines:
         if line.regime is None:
@@ -479,14 +499,14 @@ def file_claim(
     claim.contract_id = contract.id
     claim.updated_at = now
     session.add(claim)
-    _record(session, principal, claim, "filed", ClaimStatus.draft, now)
-    session.flush()
-    return present(session, claim)
+    await _record(session, principal, claim, "filed", ClaimStatus.draft, now)
+    await session.flush()
+    return await present(session, claim)
 
 
-def _move(
-    session: Session,
-    principal: Actor,
+async def _move(
+    session: AsyncSession,
+    principal: Principal,
     claim_id: uuid.UUID,
     *,
     expected: ClaimStatus,
@@ -498,7 +518,7 @@ def _move(
     after_field: str,
     **changes: object,
 ) -> ClaimPublic:
-    claim = get_claim(session, principal, claim_id, lock=True)
+    claim = await get_claim(session, principal, claim_id, lock=True)
     if claim.status != expected:
         raise InvalidTransition("claim", claim.status, verb)
     not_in_future(after_field, on, today)
@@ -510,15 +530,21 @@ def _move(
     claim.status = target
     claim.updated_at = now
     session.add(claim)
-    _record(session, principal, claim, verb, before, now)
-    session.flush()
-    return present(session, claim)
+    await _record(session, principal, claim, verb, before, now)
+    await session.flush()
+    return await present(session, claim)
 
 
-def validate_claim(
-    session: Session, principal: Actor, *, claim_id: uuid.UUID, on: date, now: datetime, today: date
+async def validate_claim(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    claim_id: uuid.UUID,
+    on: date,
+    now: datetime,
+    today: date,
 ) -> ClaimPublic:
-    return _move(
+    return await _move(
         session,
         principal,
         claim_id,
@@ -533,9 +559,9 @@ def validate_claim(
     )
 
 
-def reject_claim(
-    session: Session,
-    principal: Actor,
+async def reject_claim(
+    session: AsyncSession,
+    principal: Principal,
     *,
     claim_id: uuid.UUID,
     reason: str,
@@ -543,7 +569,7 @@ def reject_claim(
     now: datetime,
     today: date,
 ) -> ClaimPublic:
-    return _move(
+    return await _move(
         session,
         principal,
         claim_id,
@@ -559,9 +585,9 @@ def reject_claim(
     )
 
 
-def pay_claim(
-    session: Session,
-    principal: Actor,
+async def pay_claim(
+    session: AsyncSession,
+    principal: Principal,
     *,
     claim_id: uuid.UUID,
     paid_on: date,
@@ -570,8 +596,8 @@ def pay_claim(
     today: date,
 ) -> ClaimPublic:
     # R24: what was expected at payment is kept, with the gap to what was actually paid.
-    expected = expected_allocation(session, get_claim(session, principal, claim_id))
-    return _move(
+    expected = await expected_allocation(session, await get_claim(session, principal, claim_id))
+    return await _move(
         session,
         principal,
         claim_id,
@@ -589,34 +615,36 @@ def pay_claim(
     )
 
 
-def count_unpaid(session: Session, *, establishment_id: uuid.UUID) -> int:
+async def count_unpaid(session: AsyncSession, *, establishment_id: uuid.UUID) -> int:
     """Filed or validated claims not yet paid (R3: they keep the establishment active)."""
     stmt = select(func.count()).where(
         Claim.establishment_id == establishment_id,
         col(Claim.status).in_([ClaimStatus.filed, ClaimStatus.validated]),
     )
-    return session.exec(stmt).one()
+    return (await session.exec(stmt)).one()
 
 
-def establishment_summary(
-    session: Session, principal: Actor, *, establishment_id: uuid.UUID, now: datetime
+async def establishment_summary(
+    session: AsyncSession, principal: Principal, *, establishment_id: uuid.UUID, now: datetime
 ) -> EstablishmentSummary:
     """Per authorization: hours authorized, claimed and remaining; amounts expected and paid."""
-    establishment = clients.get_establishment(session, principal, establishment_id)
+    establishment = await clients.get_establishment(session, principal, establishment_id)
     found = list(
-        session.exec(
+        await session.exec(
             scoped(AuthorizationRequest, principal)
             .where(AuthorizationRequest.establishment_id == establishment.id)
             .order_by(col(AuthorizationRequest.id))
         )
     )
-    amendments = requests.amendments_of(session, [r.id for r in found])
-    regimes = clients.regimes_of(session, [establishment.client_id])[establishment.client_id]
+    amendments = await requests.amendments_of(session, [r.id for r in found])
+    regimes = (await clients.regimes_of(session, [establishment.client_id]))[
+        establishment.client_id
+    ]
     zero = Decimal("0.00")
     items = []
     for request in found:
-        counted = _counted_claims(session, [Claim.request_id == request.id], set())
-        lines = _lines(session, [c.id for c in counted])
+        counted = await _counted_claims(session, [Claim.request_id == request.id], set())
+        lines = await _lines(session, [c.id for c in counted])
         hours = sum((ln.hours_not_worked for c in counted for ln in lines[c.id]), zero)
         expected = sum(
             (_computed(c, lines[c.id], regimes)[1]["expected_allocation"] for c in counted), zero

@@ -22,7 +22,7 @@ from app.core.clock import ClockDep
 from app.core.identifiers import Siren
 from app.core.pagination import Page, PageDep
 from app.db import ReadSession, WriteSession
-from app.errors import AUTH_PROBLEMS, problem_responses
+from app.openapi import AUTH_PROBLEMS, problem_responses
 
 ClientsRead = Annotated[Principal, Scoped("clients:read")]
 ClientsWrite = Annotated[Principal, Scoped("clients:write")]
@@ -41,11 +41,11 @@ clients = APIRouter(prefix="/v1/clients", tags=["clients"])
     response_model=ClientPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 409, 422),
 )
-def create_client(
+async def create_client(
     body: ClientCreate, session: WriteSession, principal: ClientsWrite, clock: ClockDep
 ) -> ClientPublic:
     """Register a client company (SIREN unique within the firm account)."""
-    return service.create_client(session, principal, data=body, today=clock.today())
+    return await service.create_client(session, principal, data=body, today=clock.today())
 
 
 @clients.get(
@@ -62,7 +62,7 @@ async def list_clients(
     siren: Annotated[Siren | None, Query(description="Exact SIREN")] = None,
 ) -> Page[ClientPublic]:
     """The firm's client companies, oldest first."""
-    items, cursor = service.list_clients(
+    items, cursor = await service.list_clients(
         session, principal, page=page, siren=siren, today=clock.today()
     )
     return Page(items=items, next_cursor=cursor)
@@ -78,7 +78,7 @@ async def get_client(
     client_id: uuid.UUID, session: ReadSession, principal: ClientsRead, clock: ClockDep
 ) -> ClientPublic:
     """One client company, with the regime in force today."""
-    return service.get_client_public(session, principal, client_id, clock.today())
+    return await service.get_client_public(session, principal, client_id, clock.today())
 
 
 @clients.patch(
@@ -87,7 +87,7 @@ async def get_client(
     response_model=ClientPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
-def update_client(
+async def update_client(
     client_id: uuid.UUID,
     body: ClientUpdate,
     session: WriteSession,
@@ -95,7 +95,7 @@ def update_client(
     clock: ClockDep,
 ) -> ClientPublic:
     """Change a client company; its SIREN only while it has no establishment."""
-    return service.update_client(
+    return await service.update_client(
         session, principal, client_id=client_id, data=body, now=clock.now(), today=clock.today()
     )
 
@@ -107,9 +107,11 @@ def update_client(
     response_class=Response,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
-def delete_client(client_id: uuid.UUID, session: WriteSession, principal: ClientsWrite) -> None:
+async def delete_client(
+    client_id: uuid.UUID, session: WriteSession, principal: ClientsWrite
+) -> None:
     """Delete a client company that has no establishment."""
-    service.delete_client(session, principal, client_id=client_id)
+    await service.delete_client(session, principal, client_id=client_id)
 
 
 @clients.get(
@@ -122,7 +124,7 @@ async def list_regimes(
     client_id: uuid.UUID, session: ReadSession, principal: ClientsRead
 ) -> list[ClientRegime]:
     """The client's partial-activity regimes with the date each applies from (R23)."""
-    return service.list_regimes(session, principal, client_id)
+    return await service.list_regimes(session, principal, client_id)
 
 
 @clients.post(
@@ -131,7 +133,7 @@ async def list_regimes(
     response_model=list[RegimePublic],
     responses=problem_responses(*AUTH_PROBLEMS, 404, 422),
 )
-def change_regime(
+async def change_regime(
     client_id: uuid.UUID,
     body: RegimeChange,
     session: WriteSession,
@@ -139,7 +141,7 @@ def change_regime(
     clock: ClockDep,
 ) -> list[ClientRegime]:
     """Record a change of regime from a date on (e.g. closed by administrative decision)."""
-    return service.change_regime(
+    return await service.change_regime(
         session, principal, client_id=client_id, data=body, now=clock.now()
     )
 
@@ -154,11 +156,11 @@ establishments = APIRouter(prefix="/v1/establishments", tags=["establishments"])
     response_model=EstablishmentPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
-def create_establishment(
+async def create_establishment(
     body: EstablishmentCreate, session: WriteSession, principal: EstablishmentsWrite
 ) -> Establishment:
     """Register an establishment (SIRET) of a client; takes one of the 200 active slots (R3)."""
-    return service.create_establishment(session, principal, data=body)
+    return await service.create_establishment(session, principal, data=body)
 
 
 @establishments.get(
@@ -179,7 +181,7 @@ async def list_establishments(
     ] = None,
 ) -> Page[EstablishmentPublic]:
     """The firm's establishments, oldest first, filtered by client, status, SIRET prefix, name."""
-    items, cursor = service.list_establishments(
+    items, cursor = await service.list_establishments(
         session,
         principal,
         page=page,
@@ -203,7 +205,7 @@ async def get_establishment(
 ) -> EstablishmentPublic:
     """One establishment."""
     # The id is text here and checked after the caller is (see tenancy.read_scoped).
-    return service.read_establishment(bearer, establishment_id)
+    return await service.read_establishment(bearer, establishment_id)
 
 
 @establishments.patch(
@@ -212,7 +214,7 @@ async def get_establishment(
     response_model=EstablishmentPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 422),
 )
-def update_establishment(
+async def update_establishment(
     establishment_id: uuid.UUID,
     body: EstablishmentUpdate,
     session: WriteSession,
@@ -220,7 +222,7 @@ def update_establishment(
     clock: ClockDep,
 ) -> Establishment:
     """Change an establishment's name or address (its SIRET is fixed)."""
-    return service.update_establishment(
+    return await service.update_establishment(
         session, principal, establishment_id=establishment_id, data=body, now=clock.now()
     )
 
@@ -231,14 +233,14 @@ def update_establishment(
     response_model=EstablishmentPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
-def archive_establishment(
+async def archive_establishment(
     establishment_id: uuid.UUID,
     session: WriteSession,
     principal: EstablishmentsWrite,
     clock: ClockDep,
 ) -> Establishment:
     """Archive an establishment, freeing its slot (R3)."""
-    return service.archive_establishment(
+    return await service.archive_establishment(
         session, principal, establishment_id=establishment_id, now=clock.now()
     )
 
@@ -249,13 +251,13 @@ def archive_establishment(
     response_model=EstablishmentPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
-def restore_establishment(
+async def restore_establishment(
     establishment_id: uuid.UUID,
     session: WriteSession,
     principal: EstablishmentsWrite,
     clock: ClockDep,
 ) -> Establishment:
     """Make an archived establishment active again; needs a free slot (R3)."""
-    return service.restore_establishment(
+    return await service.restore_establishment(
         session, principal, establishment_id=establishment_id, now=clock.now()
     )

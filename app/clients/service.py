@@ -2,10 +2,12 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit import service as audit
 from app.auth.deps import Bearer
+from app.auth.scoped_reads import read_scoped
 from app.clients.errors import (
     ClientHasContracts,
     ClientHasEstablishments,
@@ -31,21 +33,22 @@ from app.clients.models import (
 )
 from app.core.integrity import flush_or_raise
 from app.core.pagination import PageParams, paginate, paginate_public
-from app.core.tenancy import TenantPrincipal, get_scoped, read_scoped, scoped
+from app.core.principal import Principal
+from app.core.tenancy import get_scoped, scoped
 from app.firms import service as firms
 from app.legal.table import Regime
 
 # --- clients -------------------------------------------------------------------------------
 
 
-def regimes_of(
-    session: Session, client_ids: list[uuid.UUID]
+async def regimes_of(
+    session: AsyncSession, client_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[ClientRegime]]:
     """Each client's regime rows, oldest first."""
     out: dict[uuid.UUID, list[ClientRegime]] = {i: [] for i in client_ids}
     if client_ids:
         stmt = select(ClientRegime).where(col(ClientRegime.client_id).in_(client_ids))
-        for row in session.exec(stmt.order_by(col(ClientRegime.effective_from))):
+        for row in await session.exec(stmt.order_by(col(ClientRegime.effective_from))):
             out[row.client_id].append(row)
     return out
 
@@ -58,31 +61,38 @@ def regime_on(rows: list[ClientRegime], day: date) -> Regime:
     return current
 
 
-def present_clients(session: Session, clients: list[Client], today: date) -> list[ClientPublic]:
-    regimes = regimes_of(session, [c.id for c in clients])
+async def present_clients(
+    session: AsyncSession, clients: list[Client], today: date
+) -> list[ClientPublic]:
+    regimes = await regimes_of(session, [c.id for c in clients])
     return [ClientPublic.build(c, {"regime": regime_on(regimes[c.id], today)}) for c in clients]
 
 
-def list_regimes(
-    session: Session, principal: TenantPrincipal, client_id: uuid.UUID
+async def list_regimes(
+    session: AsyncSession, principal: Principal, client_id: uuid.UUID
 ) -> list[ClientRegime]:
-    get_client(session, principal, client_id)
-    return regimes_of(session, [client_id])[client_id]
+    await get_client(session, principal, client_id)
+    return (await regimes_of(session, [client_id]))[client_id]
 
 
-def change_regime(
-    session: Session,
-    principal: TenantPrincipal,
+async def change_regime(
+    session: AsyncSession,
+    principal: Principal,
     *,
     client_id: uuid.UUID,
     data: RegimeChange,
     now: datetime,
 ) -> list[ClientRegime]:
     """From `effective_from` on, the client's claims use this regime (R23)."""
-    client = get_scoped(session, Client, client_id, principal, label="Client", for_update=True)
-    existing = session.exec(
-        select(ClientRegime).where(
-            ClientRegime.client_id == client.id, ClientRegime.effective_from == data.effective_from
+    client = await get_scoped(
+        session, Client, client_id, principal, label="Client", for_update=True
+    )
+    existing = (
+        await session.exec(
+            select(ClientRegime).where(
+                ClientRegime.client_id == client.id,
+                ClientRegime.effective_from == data.effective_from,
+            )
         )
     ).first()
     if existing is not None:
@@ -99,23 +109,25 @@ def change_regime(
         )
     client.updated_at = now
     session.add(client)
-    session.flush()
-    return regimes_of(session, [client.id])[client.id]
+    await session.flush()
+    return (await regimes_of(session, [client.id]))[client.id]
 
 
-def get_client(session: Session, principal: TenantPrincipal, client_id: uuid.UUID) -> Client:
-    return get_scoped(session, Client, client_id, principal, label="Client")
+async def get_client(session: AsyncSession, principal: Principal, client_id: uuid.UUID) -> Client:
+    return await get_scoped(session, Client, client_id, principal, label="Client")
 
 
-def get_client_public(
-    session: Session, principal: TenantPrincipal, client_id: uuid.UUID, today: date
+async def get_client_public(
+    session: AsyncSession, principal: Principal, client_id: uuid.UUID, today: date
 ) -> ClientPublic:
-    return present_clients(session, [get_client(session, principal, client_id)], today)[0]
+    return (
+        await present_clients(session, [await get_client(session, principal, client_id)], today)
+    )[0]
 
 
-def list_clients(
-    session: Session,
-    principal: TenantPrincipal,
+async def list_clients(
+    session: AsyncSession,
+    principal: Principal,
     *,
     page: PageParams,
     today: date,
@@ -124,25 +136,27 @@ def list_clients(
     stmt = scoped(Client, principal)
     if siren:
         stmt = stmt.where(Client.siren == siren)
-    rows, cursor = paginate(session, stmt, Client.id, page)  # type: ignore[arg-type]
-    return present_clients(session, list(rows), today), cursor
+    rows, cursor = await paginate(session, stmt, Client.id, page)  # type: ignore[arg-type]
+    return await present_clients(session, list(rows), today), cursor
 
 
-def _siren_taken(session: Session, principal: TenantPrincipal, siren: str) -> bool:
+async def _siren_taken(session: AsyncSession, principal: Principal, siren: str) -> bool:
     stmt = select(Client.id).where(
         Client.firm_account_id == principal.firm_account_id, Client.siren == siren
     )
-    return session.exec(stmt).first() is not None
+    return (await session.exec(stmt)).first() is not None
 
 
-def create_client(
-    session: Session, principal: TenantPrincipal, *, data: ClientCreate, today: date
+async def create_client(
+    session: AsyncSession, principal: Principal, *, data: ClientCreate, today: date
 ) -> ClientPublic:
-    if _siren_taken(session, principal, data.siren):
+    if await _siren_taken(session, principal, data.siren):
         raise DuplicateSiren(data.siren)
     client = Client.model_validate(data, update={"firm_account_id": principal.firm_account_id})
     session.add(client)
-    flush_or_raise(session, {"uq_client_firm_account_id_siren": lambda: DuplicateSiren(data.siren)})
+    await flush_or_raise(
+        session, {"uq_client_firm_account_id_siren": lambda: DuplicateSiren(data.siren)}
+    )
     session.add(
         ClientRegime(
             firm_account_id=principal.firm_account_id,
@@ -151,68 +165,76 @@ def create_client(
             effective_from=INITIAL_REGIME_FROM,
         )
     )
-    session.flush()
-    return present_clients(session, [client], today)[0]
+    await session.flush()
+    return (await present_clients(session, [client], today))[0]
 
 
-def _has_establishments(session: Session, client: Client) -> bool:
+async def _has_establishments(session: AsyncSession, client: Client) -> bool:
     stmt = select(Establishment.id).where(Establishment.client_id == client.id).limit(1)
-    return session.exec(stmt).first() is not None
+    return (await session.exec(stmt)).first() is not None
 
 
-def update_client(
-    session: Session,
-    principal: TenantPrincipal,
+async def update_client(
+    session: AsyncSession,
+    principal: Principal,
     *,
     client_id: uuid.UUID,
     data: ClientUpdate,
     now: datetime,
     today: date,
 ) -> ClientPublic:
-    client = get_scoped(session, Client, client_id, principal, label="Client", for_update=True)
+    client = await get_scoped(
+        session, Client, client_id, principal, label="Client", for_update=True
+    )
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     new_siren = changes.get("siren")
     if new_siren and new_siren != client.siren:
         # R2: the establishments' SIRETs begin with the client's SIREN.
-        if _has_establishments(session, client):
+        if await _has_establishments(session, client):
             raise ClientHasEstablishments("given another SIREN")
-        if _siren_taken(session, principal, new_siren):
+        if await _siren_taken(session, principal, new_siren):
             raise DuplicateSiren(new_siren)
     client.sqlmodel_update(changes, update={"updated_at": now})
     session.add(client)
-    flush_or_raise(
+    await flush_or_raise(
         session, {"uq_client_firm_account_id_siren": lambda: DuplicateSiren(str(new_siren))}
     )
-    return present_clients(session, [client], today)[0]
+    return (await present_clients(session, [client], today))[0]
 
 
-def delete_client(session: Session, principal: TenantPrincipal, *, client_id: uuid.UUID) -> None:
-    client = get_scoped(session, Client, client_id, principal, label="Client", for_update=True)
-    if _has_establishments(session, client):
+async def delete_client(
+    session: AsyncSession, principal: Principal, *, client_id: uuid.UUID
+) -> None:
+    client = await get_scoped(
+        session, Client, client_id, principal, label="Client", for_update=True
+    )
+    if await _has_establishments(session, client):
         raise ClientHasEstablishments("deleted")
     # Imported here: the contracts domain builds on this one.
     from app.contracts import service as contracts
 
-    if contracts.has_contracts(session, client_id=client.id):
+    if await contracts.has_contracts(session, client_id=client.id):
         raise ClientHasContracts()
-    for row in regimes_of(session, [client.id])[client.id]:
-        session.delete(row)
-    session.flush()
-    session.delete(client)
-    session.flush()
+    for row in (await regimes_of(session, [client.id]))[client.id]:
+        await session.delete(row)
+    await session.flush()
+    await session.delete(client)
+    await session.flush()
 
 
 # --- establishments ------------------------------------------------------------------------
 
 
-def get_establishment(
-    session: Session, principal: TenantPrincipal, establishment_id: uuid.UUID
+async def get_establishment(
+    session: AsyncSession, principal: Principal, establishment_id: uuid.UUID
 ) -> Establishment:
-    return get_scoped(session, Establishment, establishment_id, principal, label="Establishment")
+    return await get_scoped(
+        session, Establishment, establishment_id, principal, label="Establishment"
+    )
 
 
-def read_establishment(bearer: Bearer, establishment_id: str) -> EstablishmentPublic:
-    return read_scoped(
+async def read_establishment(bearer: Bearer, establishment_id: str) -> EstablishmentPublic:
+    return await read_scoped(
         bearer,
         Establishment,
         EstablishmentPublic,
@@ -222,9 +244,9 @@ def read_establishment(bearer: Bearer, establishment_id: str) -> EstablishmentPu
     )
 
 
-def list_establishments(
-    session: Session,
-    principal: TenantPrincipal,
+async def list_establishments(
+    session: AsyncSession,
+    principal: Principal,
     *,
     page: PageParams,
     client_id: uuid.UUID | None = None,
@@ -241,22 +263,22 @@ def list_establishments(
         stmt = stmt.where(col(Establishment.siret).startswith(siret_prefix, autoescape=True))
     if q:
         stmt = stmt.where(func.lower(Establishment.name).contains(q.lower(), autoescape=True))
-    return paginate_public(session, stmt, Establishment.id, page, EstablishmentPublic)  # type: ignore[arg-type]
+    return await paginate_public(session, stmt, Establishment.id, page, EstablishmentPublic)  # type: ignore[arg-type]
 
 
-def create_establishment(
-    session: Session, principal: audit.Actor, *, data: EstablishmentCreate
+async def create_establishment(
+    session: AsyncSession, principal: Principal, *, data: EstablishmentCreate
 ) -> Establishment:
-    client = get_client(session, principal, data.client_id)
+    client = await get_client(session, principal, data.client_id)
     if not data.siret.startswith(client.siren):
         raise SirenMismatch(data.siret, client.siren)
     taken = select(Establishment.id).where(
         Establishment.firm_account_id == principal.firm_account_id,
         Establishment.siret == data.siret,
     )
-    if session.exec(taken).first() is not None:
+    if (await session.exec(taken)).first() is not None:
         raise DuplicateSiret(data.siret)
-    firms.take_establishment_slot(session, firm_account_id=principal.firm_account_id)
+    await firms.take_establishment_slot(session, firm_account_id=principal.firm_account_id)
     establishment = Establishment.model_validate(
         data,
         update={
@@ -266,23 +288,23 @@ def create_establishment(
         },
     )
     session.add(establishment)
-    flush_or_raise(
+    await flush_or_raise(
         session,
         {"uq_establishment_firm_account_id_siret": lambda: DuplicateSiret(data.siret)},
     )
-    _record(session, principal, establishment, "created", None, establishment.created_at)
+    await _record(session, principal, establishment, "created", None, establishment.created_at)
     return establishment
 
 
-def update_establishment(
-    session: Session,
-    principal: audit.Actor,
+async def update_establishment(
+    session: AsyncSession,
+    principal: Principal,
     *,
     establishment_id: uuid.UUID,
     data: EstablishmentUpdate,
     now: datetime,
 ) -> Establishment:
-    establishment = get_scoped(
+    establishment = await get_scoped(
         session, Establishment, establishment_id, principal, label="Establishment", for_update=True
     )
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
@@ -290,86 +312,90 @@ def update_establishment(
         return establishment
     establishment.sqlmodel_update(changes, update={"updated_at": now})
     session.add(establishment)
-    session.flush()
-    _record(session, principal, establishment, "updated", establishment.status, now)
+    await session.flush()
+    await _record(session, principal, establishment, "updated", establishment.status, now)
     return establishment
 
 
-def archive_establishment(
-    session: Session, principal: audit.Actor, *, establishment_id: uuid.UUID, now: datetime
+async def archive_establishment(
+    session: AsyncSession, principal: Principal, *, establishment_id: uuid.UUID, now: datetime
 ) -> Establishment:
-    establishment = get_scoped(
+    establishment = await get_scoped(
         session, Establishment, establishment_id, principal, label="Establishment", for_update=True
     )
     if establishment.status == EstablishmentStatus.archived:
         return establishment
-    _check_nothing_pending(session, establishment, now)
-    firms.release_establishment_slot(session, firm_account_id=principal.firm_account_id)
+    await _check_nothing_pending(session, establishment, now)
+    await firms.release_establishment_slot(session, firm_account_id=principal.firm_account_id)
     establishment.sqlmodel_update(
         {"status": EstablishmentStatus.archived, "archived_at": now, "updated_at": now}
     )
     session.add(establishment)
-    _record(session, principal, establishment, "archived", EstablishmentStatus.active, now)
-    session.flush()
+    await _record(session, principal, establishment, "archived", EstablishmentStatus.active, now)
+    await session.flush()
     return establishment
 
 
-def restore_establishment(
-    session: Session, principal: audit.Actor, *, establishment_id: uuid.UUID, now: datetime
+async def restore_establishment(
+    session: AsyncSession, principal: Principal, *, establishment_id: uuid.UUID, now: datetime
 ) -> Establishment:
-    establishment = get_scoped(
+    establishment = await get_scoped(
         session, Establishment, establishment_id, principal, label="Establishment", for_update=True
     )
     if establishment.status == EstablishmentStatus.active:
         return establishment
-    firms.take_establishment_slot(session, firm_account_id=principal.firm_account_id)
+    await firms.take_establishment_slot(session, firm_account_id=principal.firm_account_id)
     establishment.sqlmodel_update(
         {"status": EstablishmentStatus.active, "archived_at": None, "updated_at": now}
     )
     session.add(establishment)
-    _record(session, principal, establishment, "restored", EstablishmentStatus.archived, now)
-    session.flush()
+    await _record(session, principal, establishment, "restored", EstablishmentStatus.archived, now)
+    await session.flush()
     return establishment
 
 
-def get_active_establishment(
-    session: Session, principal: TenantPrincipal, establishment_id: uuid.UUID
+async def get_active_establishment(
+    session: AsyncSession, principal: Principal, establishment_id: uuid.UUID
 ) -> Establishment:
     """The establishment a filing is made for: it must be active."""
-    establishment = get_establishment(session, principal, establishment_id)
+    establishment = await get_establishment(session, principal, establishment_id)
     if establishment.status != EstablishmentStatus.active:
         raise EstablishmentArchived()
     return establishment
 
 
-def _check_nothing_pending(session: Session, establishment: Establishment, now: datetime) -> None:
+async def _check_nothing_pending(
+    session: AsyncSession, establishment: Establishment, now: datetime
+) -> None:
     """R3: an establishment with an undecided request or an unpaid claim stays active."""
     # Imported here: those domains build on this one (they import this module).
     from app.authorizations import service as authorizations
     from app.claims import service as claims
 
-    undecided = authorizations.count_undecided(session, establishment_id=establishment.id, now=now)
+    undecided = await authorizations.count_undecided(
+        session, establishment_id=establishment.id, now=now
+    )
     if undecided:
         raise EstablishmentBusy(
             f"{undecided} authorization request(s) await a decision: "
             "the establishment stays active (R3)"
         )
-    unpaid = claims.count_unpaid(session, establishment_id=establishment.id)
+    unpaid = await claims.count_unpaid(session, establishment_id=establishment.id)
     if unpaid:
         raise EstablishmentBusy(
             f"{unpaid} claim(s) are not paid yet: the establishment stays active (R3)"
         )
 
 
-def _record(
-    session: Session,
-    principal: audit.Actor,
+async def _record(
+    session: AsyncSession,
+    principal: Principal,
     establishment: Establishment,
     verb: str,
     before: str | None,
     at: datetime,
 ) -> None:
-    audit.record(
+    await audit.record(
         session,
         principal,
         action=f"establishment.{verb}",

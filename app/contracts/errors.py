@@ -1,11 +1,7 @@
+from app.core.uploads import FileTooLarge
 from app.errors import Conflict, DomainError
 
-
-class FileTooLarge(DomainError):
-    status, code, title = 413, "file_too_large", "File too large"
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"The document exceeds the limit of {limit} bytes")
+__all__ = ["ContractInUse", "ContractRequired", "FileTooLarge", "UnsupportedFileType"]
 
 
 class UnsupportedFileType(DomainError):

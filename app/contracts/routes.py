@@ -14,7 +14,7 @@ from app.core.models import Day
 from app.core.pagination import Page, PageDep
 from app.core.uploads import read_limited, single_form_values
 from app.db import ReadSession, WriteSession
-from app.errors import AUTH_PROBLEMS, problem_responses
+from app.openapi import AUTH_PROBLEMS, problem_responses
 
 ContractsRead = Annotated[Principal, Scoped("contracts:read")]
 ContractsWrite = Annotated[Principal, Scoped("contracts:write")]
@@ -31,7 +31,7 @@ router = APIRouter(tags=["contracts"])
     responses=problem_responses(*AUTH_PROBLEMS, 404, 413, 415, 422),
     dependencies=[Depends(single_form_values)],
 )
-def create_contract(
+async def create_contract(
     client_id: uuid.UUID,
     document: Annotated[UploadFile, File(description="The signed service contract (PDF)")],
     signed_on: Annotated[Day, Form()],
@@ -44,8 +44,8 @@ def create_contract(
     engagement_letter_on: Annotated[Day | None, Form()] = None,
 ) -> Contract:
     """Upload a client's signed service contract (R6, R7); kept with its SHA-256."""
-    content = read_limited(document.file, settings.max_upload_bytes)
-    return service.create_contract(
+    content = await read_limited(document, settings.max_upload_bytes)
+    return await service.create_contract(
         session,
         principal,
         client_id=client_id,
@@ -70,7 +70,7 @@ async def list_contracts(
     client_id: uuid.UUID, session: ReadSession, principal: ContractsRead, page: PageDep
 ) -> Page[ContractPublic]:
     """A client's service contracts, oldest first."""
-    rows, cursor = service.list_contracts(session, principal, client_id=client_id, page=page)
+    rows, cursor = await service.list_contracts(session, principal, client_id=client_id, page=page)
     return Page(items=[ContractPublic.model_validate(c) for c in rows], next_cursor=cursor)
 
 
@@ -84,7 +84,7 @@ async def get_contract(
     contract_id: uuid.UUID, session: ReadSession, principal: ContractsRead
 ) -> Contract:
     """One service contract."""
-    return service.get_contract(session, principal, contract_id)
+    return await service.get_contract(session, principal, contract_id)
 
 
 @router.get(
@@ -100,7 +100,7 @@ async def download_document(
     contract_id: uuid.UUID, session: ReadSession, principal: ContractsRead
 ) -> Response:
     """The signed document, byte for byte, its SHA-256 in `Repr-Digest` and `X-Content-SHA256`."""
-    return document_response(service.get_document(session, principal, contract_id))
+    return document_response(await service.get_document(session, principal, contract_id))
 
 
 @router.post(
@@ -109,7 +109,7 @@ async def download_document(
     response_model=ContractPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
-def terminate_contract(
+async def terminate_contract(
     contract_id: uuid.UUID,
     body: TerminateContract,
     session: WriteSession,
@@ -117,7 +117,7 @@ def terminate_contract(
     clock: ClockDep,
 ) -> Contract:
     """Terminate a contract: no new filing relies on it from that date (R6)."""
-    return service.terminate_contract(
+    return await service.terminate_contract(
         session,
         principal,
         contract_id=contract_id,
@@ -134,11 +134,11 @@ def terminate_contract(
     response_class=Response,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
-def delete_contract(
+async def delete_contract(
     contract_id: uuid.UUID, session: WriteSession, principal: ContractsWrite, clock: ClockDep
 ) -> None:
     """Delete a contract uploaded by mistake; one that backs a filing is kept (R7)."""
-    service.delete_contract(session, principal, contract_id=contract_id, now=clock.now())
+    await service.delete_contract(session, principal, contract_id=contract_id, now=clock.now())
 
 
 def _b64(hex_digest: str) -> str:

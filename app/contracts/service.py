@@ -2,7 +2,8 @@ import hashlib
 import uuid
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit import service as audit
 from app.clients import service as clients
@@ -10,11 +11,12 @@ from app.contracts.errors import ContractInUse, ContractRequired, UnsupportedFil
 from app.contracts.models import Contract, ContractStatus, Document
 from app.core.dates import not_in_future
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.core.tenancy import get_scoped, scoped
 from app.errors import InvalidInput, InvalidTransition
 
 PDF_MAGIC = b"%PDF-"
-PrincipalLike = audit.Actor
+PrincipalLike = Principal
 
 
 def _is_pdf(content: bytes) -> bool:
@@ -22,8 +24,8 @@ def _is_pdf(content: bytes) -> bool:
     return PDF_MAGIC in content[:1024]
 
 
-def store_document(
-    session: Session, principal: PrincipalLike, *, filename: str, content: bytes
+async def store_document(
+    session: AsyncSession, principal: PrincipalLike, *, filename: str, content: bytes
 ) -> Document:
     if not _is_pdf(content):
         raise UnsupportedFileType()
@@ -36,12 +38,12 @@ def store_document(
         content=content,
     )
     session.add(document)
-    session.flush()  # no ORM relationship orders the inserts: the row must exist first
+    await session.flush()  # no ORM relationship orders the inserts: the row must exist first
     return document
 
 
-def create_contract(
-    session: Session,
+async def create_contract(
+    session: AsyncSession,
     principal: PrincipalLike,
     *,
     client_id: uuid.UUID,
@@ -54,11 +56,11 @@ def create_contract(
     now: datetime,
     today: date,
 ) -> Contract:
-    client = clients.get_client(session, principal, client_id)
+    client = await clients.get_client(session, principal, client_id)
     not_in_future("signed_on", signed_on, today)
     if engagement_letter_on is not None:
         not_in_future("engagement_letter_on", engagement_letter_on, today)
-    document = store_document(session, principal, filename=filename, content=content)
+    document = await store_document(session, principal, filename=filename, content=content)
     contract = Contract(
         firm_account_id=principal.firm_account_id,
         client_id=client.id,
@@ -72,8 +74,8 @@ def create_contract(
         engagement_letter_on=engagement_letter_on,
     )
     session.add(contract)
-    session.flush()
-    audit.record(
+    await session.flush()
+    await audit.record(
         session,
         principal,
         action="contract.created",
@@ -85,32 +87,36 @@ def create_contract(
     return contract
 
 
-def get_contract(session: Session, principal: PrincipalLike, contract_id: uuid.UUID) -> Contract:
-    return get_scoped(session, Contract, contract_id, principal, label="Contract")
+async def get_contract(
+    session: AsyncSession, principal: PrincipalLike, contract_id: uuid.UUID
+) -> Contract:
+    return await get_scoped(session, Contract, contract_id, principal, label="Contract")
 
 
-def list_contracts(
-    session: Session, principal: PrincipalLike, *, client_id: uuid.UUID, page: PageParams
+async def list_contracts(
+    session: AsyncSession, principal: PrincipalLike, *, client_id: uuid.UUID, page: PageParams
 ) -> tuple[list[Contract], str | None]:
-    clients.get_client(session, principal, client_id)
+    await clients.get_client(session, principal, client_id)
     stmt = scoped(Contract, principal).where(Contract.client_id == client_id)
-    rows, cursor = paginate(session, stmt, Contract.id, page)  # type: ignore[arg-type]
+    rows, cursor = await paginate(session, stmt, Contract.id, page)  # type: ignore[arg-type]
     return list(rows), cursor
 
 
-def get_document(session: Session, principal: PrincipalLike, contract_id: uuid.UUID) -> Document:
-    contract = get_contract(session, principal, contract_id)
-    return get_stored_document(session, principal, contract.document_id)
-
-
-def get_stored_document(
-    session: Session, principal: PrincipalLike, document_id: uuid.UUID
+async def get_document(
+    session: AsyncSession, principal: PrincipalLike, contract_id: uuid.UUID
 ) -> Document:
-    return get_scoped(session, Document, document_id, principal, label="Document")
+    contract = await get_contract(session, principal, contract_id)
+    return await get_stored_document(session, principal, contract.document_id)
 
 
-def terminate_contract(
-    session: Session,
+async def get_stored_document(
+    session: AsyncSession, principal: PrincipalLike, document_id: uuid.UUID
+) -> Document:
+    return await get_scoped(session, Document, document_id, principal, label="Document")
+
+
+async def terminate_contract(
+    session: AsyncSession,
     principal: PrincipalLike,
     *,
     contract_id: uuid.UUID,
@@ -118,7 +124,7 @@ def terminate_contract(
     now: datetime,
     today: date,
 ) -> Contract:
-    contract = get_scoped(
+    contract = await get_scoped(
         session, Contract, contract_id, principal, label="Contract", for_update=True
     )
     if contract.status != ContractStatus.active:
@@ -129,7 +135,7 @@ def terminate_contract(
     contract.status = ContractStatus.terminated
     contract.terminated_on = on
     session.add(contract)
-    audit.record(
+    await audit.record(
         session,
         principal,
         action="contract.terminated",
@@ -139,23 +145,23 @@ def terminate_contract(
         after="terminated",
         at=now,
     )
-    session.flush()
+    await session.flush()
     return contract
 
 
-def delete_contract(
-    session: Session, principal: PrincipalLike, *, contract_id: uuid.UUID, now: datetime
+async def delete_contract(
+    session: AsyncSession, principal: PrincipalLike, *, contract_id: uuid.UUID, now: datetime
 ) -> None:
-    contract = get_scoped(
+    contract = await get_scoped(
         session, Contract, contract_id, principal, label="Contract", for_update=True
     )
     if contract.in_use:
         raise ContractInUse()
-    document = get_stored_document(session, principal, contract.document_id)
-    session.delete(contract)
-    session.flush()
-    session.delete(document)
-    audit.record(
+    document = await get_stored_document(session, principal, contract.document_id)
+    await session.delete(contract)
+    await session.flush()
+    await session.delete(document)
+    await audit.record(
         session,
         principal,
         action="contract.deleted",
@@ -164,11 +170,11 @@ def delete_contract(
         before=contract.status,
         at=now,
     )
-    session.flush()
+    await session.flush()
 
 
-def require_contract(
-    session: Session, principal: PrincipalLike, *, client_id: uuid.UUID, on: date
+async def require_contract(
+    session: AsyncSession, principal: PrincipalLike, *, client_id: uuid.UUID, on: date
 ) -> Contract:
     """R6: a contract signed on or before `on` and not terminated on it; it then backs a filing
     and can no longer be deleted (R7)."""
@@ -182,7 +188,7 @@ def require_contract(
         .order_by(col(Contract.signed_on).desc())
         .with_for_update()
     )
-    contract = session.exec(stmt).first()
+    contract = (await session.exec(stmt)).first()
     if contract is None:
         raise ContractRequired(on)
     if not contract.in_use:
@@ -191,6 +197,6 @@ def require_contract(
     return contract
 
 
-def has_contracts(session: Session, *, client_id: uuid.UUID) -> bool:
+async def has_contracts(session: AsyncSession, *, client_id: uuid.UUID) -> bool:
     stmt = select(Contract.id).where(Contract.client_id == client_id).limit(1)
-    return session.exec(stmt).first() is not None
+    return (await session.exec(stmt)).first() is not None

@@ -4,7 +4,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import DomainError
 
@@ -23,10 +23,12 @@ def constraint_name(exc: IntegrityError) -> str | None:
     return "uq_" + columns[0][0] + "_" + "_".join(c[1] for c in columns)
 
 
-def flush_or_raise(session: Session, errors: Mapping[str, Callable[[], DomainError]]) -> None:
+async def flush_or_raise(
+    session: AsyncSession, errors: Mapping[str, Callable[[], DomainError]]
+) -> None:
     """Flush; a known unique violation becomes its domain error (the request then rolls back)."""
     try:
-        session.flush()
+        await session.flush()
     except IntegrityError as exc:
         name = constraint_name(exc)
         if name is not None and name in errors:

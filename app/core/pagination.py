@@ -9,9 +9,9 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select
-from sqlmodel import Session
+from sqlalchemy import select as sa_select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db import read_connection
 from app.errors import FieldError, InvalidInput
 
 T = TypeVar("T")
@@ -55,12 +55,12 @@ async def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def paginate(
-    session: Session, stmt: Select[Any], key: ColumnElement[uuid.UUID], params: PageParams
+async def paginate(
+    session: AsyncSession, stmt: Select[Any], key: ColumnElement[uuid.UUID], params: PageParams
 ) -> tuple[Sequence[Any], str | None]:
     if params.cursor is not None:
         stmt = stmt.where(key > params.cursor)
-    rows = session.exec(stmt.order_by(key).limit(params.limit + 1)).all()  # type: ignore[call-overload]
+    rows = (await session.exec(stmt.order_by(key).limit(params.limit + 1))).all()  # type: ignore[call-overload]
     if len(rows) > params.limit:
         rows = rows[: params.limit]
         last = rows[-1]
@@ -68,20 +68,22 @@ def paginate(
     return rows, None
 
 
-def paginate_public(
-    session: Session,
+async def paginate_public(
+    session: AsyncSession,
     stmt: Select[Any],
     key: ColumnElement[uuid.UUID],
     params: PageParams,
     public: type[P],
 ) -> tuple[list[P], str | None]:
-    """`paginate` for read-only lists: Core rows straight into the public model (no ORM
-    instances), on the read session's connection."""
+    """`paginate` for read-only lists: the selected columns straight into the public model,
+    without making ORM instances."""
     if params.cursor is not None:
         stmt = stmt.where(key > params.cursor)
-    with read_connection(session) as connection:
-        result = connection.execute(stmt.order_by(key).limit(params.limit + 1))
-        rows = result.mappings().all()
+    table = stmt.column_descriptions[0]["entity"].__table__
+    columns = sa_select(*table.c)
+    if stmt.whereclause is not None:
+        columns = columns.where(stmt.whereclause)
+    rows = (await session.exec(columns.order_by(key).limit(params.limit + 1))).mappings().all()  # type: ignore[call-overload]
     items = [public.model_validate(dict(row)) for row in rows]
     if len(items) > params.limit:
         items = items[: params.limit]

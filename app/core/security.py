@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+import anyio.to_thread
 from jose import JWTError, jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -30,15 +31,16 @@ _hasher = make_hasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+# Argon2 is CPU work on purpose (about 50 ms): it runs in a worker thread, never on the event loop.
+async def hash_password(password: str) -> str:
+    return await anyio.to_thread.run_sync(_hasher.hash, password)
 
 
-def verify_password(password: str, password_hash: str | None) -> bool:
+async def verify_password(password: str, password_hash: str | None) -> bool:
     if password_hash is None:
-        _hasher.verify(password, _DUMMY_HASH)
+        await anyio.to_thread.run_sync(_hasher.verify, password, _DUMMY_HASH)
         return False
-    return _hasher.verify(password, password_hash)
+    return await anyio.to_thread.run_sync(_hasher.verify, password, password_hash)
 
 
 class InvalidToken(Exception):

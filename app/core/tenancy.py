@@ -1,19 +1,14 @@
 """The one place that scopes tenant data to the caller's firm account (R4)."""
 
 import uuid
-from functools import cache
 from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
-from sqlalchemy import and_, bindparam
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.auth.deps import USER_STATUS, Bearer
-from app.db import PreparedRead
-from app.errors import InvalidInput, NotFound
-from app.firms.models import User
+from app.core.principal import Principal
+from app.errors import NotFound
 
 
 class HasTenant(Protocol):
@@ -21,23 +16,18 @@ class HasTenant(Protocol):
     firm_account_id: Any
 
 
-class TenantPrincipal(Protocol):
-    @property
-    def firm_account_id(self) -> uuid.UUID: ...
-
-
 M = TypeVar("M", bound=HasTenant)
 
 
-def scoped(model: type[M], principal: TenantPrincipal) -> SelectOfScalar[M]:
+def scoped(model: type[M], principal: Principal) -> SelectOfScalar[M]:
     return select(model).where(model.firm_account_id == principal.firm_account_id)
 
 
-def get_scoped(
-    session: Session,
+async def get_scoped(
+    session: AsyncSession,
     model: type[M],
     resource_id: uuid.UUID,
-    principal: TenantPrincipal,
+    principal: Principal,
     *,
     label: str,
     for_update: bool = False,
@@ -46,62 +36,7 @@ def get_scoped(
     stmt = scoped(model, principal).where(model.id == resource_id)
     if for_update:
         stmt = stmt.with_for_update()
-    row = session.exec(stmt).first()
+    row = (await session.exec(stmt)).first()
     if row is None:
         raise NotFound(label)
     return row
-
-
-P = TypeVar("P", bound=BaseModel)
-
-
-@cache
-def _by_id_with_user(model: type[Any]) -> tuple[PreparedRead, tuple[str, ...]]:
-    """The user's status and the row in one query: the user's row always, the resource's
-    columns null when it does not exist in the user's firm."""
-    table = model.__table__
-    users = User.__table__  # type: ignore[attr-defined]
-    in_firm = and_(
-        table.c.id == bindparam("id"), table.c.firm_account_id == users.c.firm_account_id
-    )
-    stmt = (
-        sa_select(*USER_STATUS, *table.c)
-        .select_from(users.outerjoin(table, in_firm))
-        .where(users.c.id == bindparam("user_id"))
-    )
-    return PreparedRead(stmt), tuple(table.c.keys())
-
-
-_UUID = TypeAdapter(uuid.UUID)
-
-
-def read_scoped(
-    bearer: Bearer,
-    model: type[Any],
-    public: type[P],
-    resource_id: str,
-    *,
-    label: str,
-    id_param: str,
-) -> P:
-    """`get_scoped` for read-only answers, authorizing the caller on the way: one query reads
-    the user's status with the row (see `Bearer`) straight into the public model, without the
-    ORM's identity map and instance loading (the hot GET-by-id path).
-
-    The id comes as the path's text and is checked here, after `authorize`, so that a malformed
-    id answers 401 or 403 to a caller who may not read, as the principal dependency does."""
-    try:
-        parsed: uuid.UUID | None = _UUID.validate_python(resource_id)
-        invalid = None
-    except ValidationError as exc:
-        parsed, invalid = None, exc.errors()[0]
-    prepared, keys = _by_id_with_user(model)  # type: ignore[arg-type]
-    row = prepared.first(bearer.bind, {"id": parsed, "user_id": bearer.user_id})
-    bearer.authorize(None if row is None else row[: len(USER_STATUS)])
-    if invalid is not None:
-        raise InvalidInput(id_param, invalid["msg"], type=invalid["type"], location="path")
-    assert row is not None  # authorize refuses a missing user
-    values = dict(zip(keys, row[len(USER_STATUS) :], strict=True))
-    if values["id"] is None:  # the outer join found no such row in the user's firm
-        raise NotFound(label)
-    return public.model_validate(values)

@@ -2,13 +2,19 @@
 again while reading, for bodies sent without one."""
 
 from collections import Counter
-from typing import IO
 
-from fastapi import Request
+from fastapi import Request, UploadFile
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.contracts.errors import FileTooLarge
-from app.errors import DomainError, FieldError, problem_response
+from app.errors import DomainError, FieldError
+from app.problems import problem_response
+
+
+class FileTooLarge(DomainError):
+    status, code, title = 413, "file_too_large", "File too large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The document exceeds the limit of {limit} bytes")
 
 
 class RepeatedFormFields(DomainError):
@@ -44,8 +50,9 @@ async def single_form_values(request: Request) -> None:
 ENVELOPE_BYTES = 64 * 1024
 
 
-def read_limited(stream: IO[bytes], limit: int) -> bytes:
-    content = stream.read(limit + 1)
+async def read_limited(upload: UploadFile, limit: int) -> bytes:
+    """The uploaded bytes (read off the event loop when the upload was spooled to disk)."""
+    content = await upload.read(limit + 1)
     if len(content) > limit:
         raise FileTooLarge(limit)
     return content

@@ -10,7 +10,7 @@ from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PageParams
 from app.db import ReadSession
 from app.deadlines import service
 from app.deadlines.models import Deadline, DeadlineKind
-from app.errors import problem_responses
+from app.openapi import problem_responses
 
 router = APIRouter(tags=["deadlines"])
 Read = Annotated[Principal, Scoped("authorizations:read")]
@@ -35,7 +35,7 @@ async def list_deadlines(
     due_before: Annotated[Day | None, Query(description="Due strictly before this date")] = None,
 ) -> Page[Deadline]:
     """Upcoming and overdue obligations, soonest first (R25), computed from the data now."""
-    items, next_cursor = service.list_deadlines(
+    items, next_cursor = await service.list_deadlines(
         session,
         principal,
         page=PageParams(limit=limit, cursor=None),

@@ -6,15 +6,16 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.audit.service import Actor
 from app.authorizations import rules
 from app.authorizations import service as requests
 from app.authorizations.models import Amendment, AuthorizationRequest, CseStatus, RequestStatus
 from app.claims.models import Claim, ClaimStatus
 from app.core.dates import add_months, month_end, paris_date
 from app.core.pagination import PageParams
+from app.core.principal import Principal
 from app.core.tenancy import scoped
 from app.deadlines.models import Deadline, DeadlineKind
 from app.errors import InvalidInput
@@ -127,9 +128,9 @@ def _for_request(
     return items
 
 
-def list_deadlines(
-    session: Session,
-    principal: Actor,
+async def list_deadlines(
+    session: AsyncSession,
+    principal: Principal,
     *,
     page: PageParams,
     cursor: str | None,
@@ -148,9 +149,9 @@ def list_deadlines(
         stmt = stmt.where(AuthorizationRequest.client_id == client_id)
     if establishment_id is not None:
         stmt = stmt.where(AuthorizationRequest.establishment_id == establishment_id)
-    found = list(session.exec(stmt))
+    found = list(await session.exec(stmt))
     ids = [r.id for r in found]
-    by_request = requests.amendments_of(session, ids)
+    by_request = await requests.amendments_of(session, ids)
     # Per request and month, the most advanced claim: a filed one (or further) wins over a draft
     # (a correction of a paid claim is a draft beside it); a rejected one leaves the month due.
     claims: dict[uuid.UUID, dict[date, ClaimStatus]] = {i: {} for i in ids}
@@ -158,7 +159,7 @@ def list_deadlines(
         by_month = select(col(Claim.request_id), col(Claim.month_on), col(Claim.status)).where(
             col(Claim.request_id).in_(ids), Claim.status != ClaimStatus.rejected
         )
-        for request_id, month_on, status in session.exec(by_month):
+        for request_id, month_on, status in await session.exec(by_month):
             months = claims[request_id]
             if months.get(month_on) in (None, ClaimStatus.draft):
                 months[month_on] = ClaimStatus(status)

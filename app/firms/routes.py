@@ -7,7 +7,6 @@ from app.auth.deps import Principal, Scoped, SettingsDep
 from app.core.clock import ClockDep
 from app.core.pagination import Page, PageDep
 from app.db import ReadSession, WriteSession
-from app.errors import AUTH_PROBLEMS, problem_responses
 from app.firms import service
 from app.firms.errors import SignupDisabled
 from app.firms.models import (
@@ -16,11 +15,13 @@ from app.firms.models import (
     FirmPublic,
     FirmUpdate,
     Me,
+    Role,
     User,
     UserCreate,
     UserPublic,
     UserUpdate,
 )
+from app.openapi import AUTH_PROBLEMS, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["firm"])
 FirmRead = Annotated[Principal, Scoped("firm:read")]
@@ -36,11 +37,13 @@ UsersWrite = Annotated[Principal, Scoped("users:write")]
     response_model=FirmPublic,
     responses=problem_responses(403, 409, 422),
 )
-def create_firm(body: FirmCreate, session: WriteSession, settings: SettingsDep) -> FirmAccount:
+async def create_firm(
+    body: FirmCreate, session: WriteSession, settings: SettingsDep
+) -> FirmAccount:
     """Sign up: create a firm account and its owner (can be switched off)."""
     if not settings.signup_enabled:
         raise SignupDisabled()
-    return service.create_firm(session, data=body)
+    return await service.create_firm(session, data=body)
 
 
 @router.get(
@@ -51,7 +54,7 @@ def create_firm(body: FirmCreate, session: WriteSession, settings: SettingsDep) 
 )
 async def get_firm(session: ReadSession, principal: FirmRead) -> FirmAccount:
     """The caller's firm account, with its establishment count and limit."""
-    return service.get_firm(session, principal)
+    return await service.get_firm(session, principal)
 
 
 @router.patch(
@@ -60,9 +63,9 @@ async def get_firm(session: ReadSession, principal: FirmRead) -> FirmAccount:
     response_model=FirmPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 409, 422),
 )
-def update_firm(body: FirmUpdate, session: WriteSession, principal: FirmWrite) -> FirmAccount:
+async def update_firm(body: FirmUpdate, session: WriteSession, principal: FirmWrite) -> FirmAccount:
     """Change the firm's name or account e-mail (owners)."""
-    return service.update_firm(session, principal, data=body)
+    return await service.update_firm(session, principal, data=body)
 
 
 @router.get(
@@ -70,8 +73,8 @@ def update_firm(body: FirmUpdate, session: WriteSession, principal: FirmWrite) -
 )
 async def me(session: ReadSession, principal: FirmRead) -> Me:
     """The calling user, their firm account and the scopes of this token."""
-    user = service.get_user(session, principal, principal.user_id)
-    firm = service.get_firm(session, principal)
+    user = await service.get_user(session, principal, principal.user_id)
+    firm = await service.get_firm(session, principal)
     return Me(
         user=UserPublic.model_validate(user),
         firm=FirmPublic.model_validate(firm),
@@ -89,9 +92,9 @@ users = APIRouter(prefix="/v1/users", tags=["users"])
     response_model=UserPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 409, 422),
 )
-def create_user(body: UserCreate, session: WriteSession, principal: UsersWrite) -> User:
+async def create_user(body: UserCreate, session: WriteSession, principal: UsersWrite) -> User:
     """Create a user of the firm with an initial password (owners and admins)."""
-    return service.create_user(session, principal, actor_role=principal.role, data=body)
+    return await service.create_user(session, principal, actor_role=Role(principal.role), data=body)
 
 
 @users.get(
@@ -106,7 +109,7 @@ async def list_users(
     page: PageDep,
 ) -> Page[UserPublic]:
     """The firm's users, oldest first."""
-    rows, cursor = service.list_users(session, principal, page=page)
+    rows, cursor = await service.list_users(session, principal, page=page)
     return Page(items=[UserPublic.model_validate(u) for u in rows], next_cursor=cursor)
 
 
@@ -118,7 +121,7 @@ async def list_users(
 )
 async def get_user(user_id: uuid.UUID, session: ReadSession, principal: UsersRead) -> User:
     """One user of the firm."""
-    return service.get_user(session, principal, user_id)
+    return await service.get_user(session, principal, user_id)
 
 
 @users.patch(
@@ -127,7 +130,7 @@ async def get_user(user_id: uuid.UUID, session: ReadSession, principal: UsersRea
     response_model=UserPublic,
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
-def update_user(
+async def update_user(
     user_id: uuid.UUID,
     body: UserUpdate,
     session: WriteSession,
@@ -135,6 +138,11 @@ def update_user(
     clock: ClockDep,
 ) -> User:
     """Change a user's role or deactivate them; their tokens stop working at once."""
-    return service.update_user(
-        session, principal, actor_role=principal.role, user_id=user_id, data=body, now=clock.now()
+    return await service.update_user(
+        session,
+        principal,
+        actor_role=Role(principal.role),
+        user_id=user_id,
+        data=body,
+        now=clock.now(),
     )

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from app.auth.deps import Principal, Scoped
 from app.core.clock import ClockDep
 from app.db import ReadSession, WriteSession
-from app.errors import AUTH_PROBLEMS, problem_responses
 from app.habilitations import service
 from app.habilitations.models import HabilitationPublic, HabilitationStatus, HabilitationStep
+from app.openapi import AUTH_PROBLEMS, problem_responses
 
 Read = Annotated[Principal, Scoped("establishments:read")]
 Write = Annotated[Principal, Scoped("establishments:write")]
@@ -28,7 +28,7 @@ async def get_habilitation(
     establishment_id: uuid.UUID, session: ReadSession, principal: Read
 ) -> HabilitationPublic:
     """Where the establishment's APART account stands (R8)."""
-    return service.get_habilitation(session, principal, establishment_id)
+    return await service.get_habilitation(session, principal, establishment_id)
 
 
 def _step(target: HabilitationStatus, path: str, operation_id: str, doc: str) -> None:
@@ -39,14 +39,14 @@ def _step(target: HabilitationStatus, path: str, operation_id: str, doc: str) ->
         responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
         description=doc,
     )
-    def step(
+    async def step(
         establishment_id: uuid.UUID,
         body: HabilitationStep,
         session: WriteSession,
         principal: Write,
         clock: ClockDep,
     ) -> HabilitationPublic:
-        return service.advance(
+        return await service.advance(
             session,
             principal,
             establishment_id=establishment_id,

@@ -1,33 +1,34 @@
 import uuid
 from datetime import date, datetime
 
-from sqlmodel import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit import service as audit
 from app.clients import service as clients
 from app.contracts import service as contracts
 from app.core.dates import not_in_future
-from app.core.tenancy import TenantPrincipal, scoped
+from app.core.principal import Principal
+from app.core.tenancy import scoped
 from app.errors import InvalidInput, InvalidTransition
 from app.habilitations import rules
 from app.habilitations.errors import HabilitationRequired
 from app.habilitations.models import Habilitation, HabilitationPublic, HabilitationStatus
 
 
-def _row(
-    session: Session, principal: TenantPrincipal, establishment_id: uuid.UUID, *, lock: bool = False
+async def _row(
+    session: AsyncSession, principal: Principal, establishment_id: uuid.UUID, *, lock: bool = False
 ) -> Habilitation | None:
     stmt = scoped(Habilitation, principal).where(Habilitation.establishment_id == establishment_id)
     if lock:
         stmt = stmt.with_for_update()
-    return session.exec(stmt).first()
+    return (await session.exec(stmt)).first()
 
 
-def get_habilitation(
-    session: Session, principal: TenantPrincipal, establishment_id: uuid.UUID
+async def get_habilitation(
+    session: AsyncSession, principal: Principal, establishment_id: uuid.UUID
 ) -> HabilitationPublic:
-    clients.get_establishment(session, principal, establishment_id)
-    row = _row(session, principal, establishment_id)
+    await clients.get_establishment(session, principal, establishment_id)
+    row = await _row(session, principal, establishment_id)
     if row is None:
         return HabilitationPublic(
             establishment_id=establishment_id, status=HabilitationStatus.not_requested
@@ -35,9 +36,9 @@ def get_habilitation(
     return HabilitationPublic.model_validate(row)
 
 
-def advance(
-    session: Session,
-    principal: audit.Actor,
+async def advance(
+    session: AsyncSession,
+    principal: Principal,
     *,
     establishment_id: uuid.UUID,
     target: HabilitationStatus,
@@ -45,9 +46,9 @@ def advance(
     now: datetime,
     today: date,
 ) -> HabilitationPublic:
-    establishment = clients.get_active_establishment(session, principal, establishment_id)
+    establishment = await clients.get_active_establishment(session, principal, establishment_id)
     not_in_future("on", on, today)
-    row = _row(session, principal, establishment_id, lock=True)
+    row = await _row(session, principal, establishment_id, lock=True)
     current = row.status if row else HabilitationStatus.not_requested
     if not rules.can_move(current, target):
         raise InvalidTransition("habilitation", current, f"moved to {target}")
@@ -64,15 +65,17 @@ def advance(
         )
     if target == HabilitationStatus.requested:
         # R6: asking APART for the establishment's space is already filing for the client.
-        row.contract_id = contracts.require_contract(
-            session, principal, client_id=establishment.client_id, on=on
+        row.contract_id = (
+            await contracts.require_contract(
+                session, principal, client_id=establishment.client_id, on=on
+            )
         ).id
     before = row.status
     setattr(row, rules.DATE_FIELD[target], on)
     row.status = target
     row.updated_at = now
     session.add(row)
-    audit.record(
+    await audit.record(
         session,
         principal,
         action=f"habilitation.{target.value}",
@@ -83,15 +86,15 @@ def advance(
         after=target,
         at=now,
     )
-    session.flush()
+    await session.flush()
     return HabilitationPublic.model_validate(row)
 
 
-def require_habilitated(
-    session: Session, principal: TenantPrincipal, *, establishment_id: uuid.UUID, on: date
+async def require_habilitated(
+    session: AsyncSession, principal: Principal, *, establishment_id: uuid.UUID, on: date
 ) -> None:
     """R9: the establishment's APART account was habilitated on or before `on`."""
-    row = _row(session, principal, establishment_id)
+    row = await _row(session, principal, establishment_id)
     if row is None or row.status != HabilitationStatus.habilitated:
         raise HabilitationRequired(row.status if row else HabilitationStatus.not_requested)
     if row.habilitated_on is not None and row.habilitated_on > on:

@@ -1,0 +1,47 @@
+"""Post-processing of the generated OpenAPI document, and the `responses=` helper of routes."""
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from app.errors import Problem
+
+PROBLEM_JSON = "application/problem+json"
+
+
+AUTH_PROBLEMS = (401, 403)  # what every route behind a token can answer
+
+
+_PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
+
+
+def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every error answer of the OpenAPI document as it is sent: `application/problem+json` with
+    the `Problem` schema. This also covers the 422 that FastAPI declares by itself (as its
+    `HTTPValidationError`, which we never send) and adds the 400 of a body that cannot be read
+    (not UTF-8, a multipart body without its boundary). Idempotent."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue  # a path-level `parameters` list or `summary`
+            responses = operation["responses"]
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": "Bad Request"})
+            for code, response in responses.items():
+                if code[0] in "45" and "$ref" not in response:
+                    response["content"] = {PROBLEM_JSON: {"schema": dict(_PROBLEM_SCHEMA)}}
+    schemas = schema.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    text = json.dumps(schema)
+    dangling = [n for n in ("HTTPValidationError", "ValidationError") if f'schemas/{n}"' in text]
+    assert not dangling, f"still referred to: {dangling}"
+    return schema
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the problems a route can answer (`problem_openapi`
+    then declares each as application/problem+json)."""
+    return {
+        status: {"model": Problem, "description": HTTPStatus(status).phrase} for status in statuses
+    }
