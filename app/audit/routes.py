@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from app.audit import service
+from app.audit import queries, service
 from app.audit.models import AuditEventPublic
 from app.auth.deps import Principal, Scoped
 from app.core.pagination import Page, PageDep
@@ -50,7 +50,7 @@ async def list_establishment_events(
     establishment_id: uuid.UUID, session: ReadSession, principal: Read, page: PageDep
 ) -> Page[AuditEventPublic]:
     """The audit trail of one establishment (R26)."""
-    rows, cursor = await service.list_establishment_events(
+    rows, cursor = await queries.list_establishment_events(
         session, principal, page=page, establishment_id=establishment_id
     )
     return Page(items=[AuditEventPublic.model_validate(e) for e in rows], next_cursor=cursor)

@@ -57,13 +57,3 @@ async def list_events(
         stmt = stmt.where(AuditEvent.action == action)
     rows, cursor = await paginate(session, stmt, AuditEvent.id, page)  # type: ignore[arg-type]
     return list(rows), cursor
-
-
-async def list_establishment_events(
-    session: AsyncSession, actor: Principal, *, page: PageParams, establishment_id: uuid.UUID
-) -> tuple[list[AuditEvent], str | None]:
-    # Imported here: the clients domain records its own events through this module.
-    from app.clients import service as clients
-
-    await clients.get_establishment(session, actor, establishment_id)
-    return await list_events(session, actor, page=page, establishment_id=establishment_id)

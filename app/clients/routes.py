@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from app.auth.deps import Bearer, Principal, Scoped, ScopedBearer
-from app.clients import service
+from app.clients import lifecycle, service
 from app.clients.models import (
     ClientCreate,
     ClientPublic,
@@ -111,7 +111,7 @@ async def delete_client(
     client_id: uuid.UUID, session: WriteSession, principal: ClientsWrite
 ) -> None:
     """Delete a client company that has no establishment."""
-    await service.delete_client(session, principal, client_id=client_id)
+    await lifecycle.delete_client(session, principal, client_id=client_id)
 
 
 @clients.get(
@@ -240,7 +240,7 @@ async def archive_establishment(
     clock: ClockDep,
 ) -> Establishment:
     """Archive an establishment, freeing its slot (R3)."""
-    return await service.archive_establishment(
+    return await lifecycle.archive_establishment(
         session, principal, establishment_id=establishment_id, now=clock.now()
     )
 

@@ -9,12 +9,10 @@ from app.audit import service as audit
 from app.auth.deps import Bearer
 from app.auth.scoped_reads import read_scoped
 from app.clients.errors import (
-    ClientHasContracts,
     ClientHasEstablishments,
     DuplicateSiren,
     DuplicateSiret,
     EstablishmentArchived,
-    EstablishmentBusy,
     SirenMismatch,
 )
 from app.clients.models import (
@@ -169,7 +167,7 @@ async def create_client(
     return (await present_clients(session, [client], today))[0]
 
 
-async def _has_establishments(session: AsyncSession, client: Client) -> bool:
+async def has_establishments(session: AsyncSession, client: Client) -> bool:
     stmt = select(Establishment.id).where(Establishment.client_id == client.id).limit(1)
     return (await session.exec(stmt)).first() is not None
 
@@ -190,7 +188,7 @@ async def update_client(
     new_siren = changes.get("siren")
     if new_siren and new_siren != client.siren:
         # R2: the establishments' SIRETs begin with the client's SIREN.
-        if await _has_establishments(session, client):
+        if await has_establishments(session, client):
             raise ClientHasEstablishments("given another SIREN")
         if await _siren_taken(session, principal, new_siren):
             raise DuplicateSiren(new_siren)
@@ -200,26 +198,6 @@ async def update_client(
         session, {"uq_client_firm_account_id_siren": lambda: DuplicateSiren(str(new_siren))}
     )
     return (await present_clients(session, [client], today))[0]
-
-
-async def delete_client(
-    session: AsyncSession, principal: Principal, *, client_id: uuid.UUID
-) -> None:
-    client = await get_scoped(
-        session, Client, client_id, principal, label="Client", for_update=True
-    )
-    if await _has_establishments(session, client):
-        raise ClientHasEstablishments("deleted")
-    # Imported here: the contracts domain builds on this one.
-    from app.contracts import service as contracts
-
-    if await contracts.has_contracts(session, client_id=client.id):
-        raise ClientHasContracts()
-    for row in (await regimes_of(session, [client.id]))[client.id]:
-        await session.delete(row)
-    await session.flush()
-    await session.delete(client)
-    await session.flush()
 
 
 # --- establishments ------------------------------------------------------------------------
@@ -292,7 +270,9 @@ async def create_establishment(
         session,
         {"uq_establishment_firm_account_id_siret": lambda: DuplicateSiret(data.siret)},
     )
-    await _record(session, principal, establishment, "created", None, establishment.created_at)
+    await record_establishment(
+        session, principal, establishment, "created", None, establishment.created_at
+    )
     return establishment
 
 
@@ -313,26 +293,9 @@ async def update_establishment(
     establishment.sqlmodel_update(changes, update={"updated_at": now})
     session.add(establishment)
     await session.flush()
-    await _record(session, principal, establishment, "updated", establishment.status, now)
-    return establishment
-
-
-async def archive_establishment(
-    session: AsyncSession, principal: Principal, *, establishment_id: uuid.UUID, now: datetime
-) -> Establishment:
-    establishment = await get_scoped(
-        session, Establishment, establishment_id, principal, label="Establishment", for_update=True
+    await record_establishment(
+        session, principal, establishment, "updated", establishment.status, now
     )
-    if establishment.status == EstablishmentStatus.archived:
-        return establishment
-    await _check_nothing_pending(session, establishment, now)
-    await firms.release_establishment_slot(session, firm_account_id=principal.firm_account_id)
-    establishment.sqlmodel_update(
-        {"status": EstablishmentStatus.archived, "archived_at": now, "updated_at": now}
-    )
-    session.add(establishment)
-    await _record(session, principal, establishment, "archived", EstablishmentStatus.active, now)
-    await session.flush()
     return establishment
 
 
@@ -349,7 +312,9 @@ async def restore_establishment(
         {"status": EstablishmentStatus.active, "archived_at": None, "updated_at": now}
     )
     session.add(establishment)
-    await _record(session, principal, establishment, "restored", EstablishmentStatus.archived, now)
+    await record_establishment(
+        session, principal, establishment, "restored", EstablishmentStatus.archived, now
+    )
     await session.flush()
     return establishment
 
@@ -364,30 +329,7 @@ async def get_active_establishment(
     return establishment
 
 
-async def _check_nothing_pending(
-    session: AsyncSession, establishment: Establishment, now: datetime
-) -> None:
-    """R3: an establishment with an undecided request or an unpaid claim stays active."""
-    # Imported here: those domains build on this one (they import this module).
-    from app.authorizations import service as authorizations
-    from app.claims import service as claims
-
-    undecided = await authorizations.count_undecided(
-        session, establishment_id=establishment.id, now=now
-    )
-    if undecided:
-        raise EstablishmentBusy(
-            f"{undecided} authorization request(s) await a decision: "
-            "the establishment stays active (R3)"
-        )
-    unpaid = await claims.count_unpaid(session, establishment_id=establishment.id)
-    if unpaid:
-        raise EstablishmentBusy(
-            f"{unpaid} claim(s) are not paid yet: the establishment stays active (R3)"
-        )
-
-
-async def _record(
+async def record_establishment(
     session: AsyncSession,
     principal: Principal,
     establishment: Establishment,
