@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit import service as audit
-from app.authorizations import rules
+from app.authorizations import filing, rules
 from app.authorizations import service as requests
 from app.authorizations.models import (
     Amendment,
@@ -122,7 +122,7 @@ async def file_amendment(
         session, principal, client_id=request.client_id, on=filed_on
     )
     if amendment.end_on is not None:
-        await requests.check_length(
+        await filing.check_length(
             session, request, request.motive, terms.start_on, amendment.end_on, now
         )
         await requests.check_overlap(session, request, terms.start_on, amendment.end_on, now)
@@ -148,7 +148,7 @@ async def decide_amendment(
 ) -> AmendmentPublic:
     amendment = await get_amendment(session, principal, amendment_id, lock=True)
     before = rules.effective_status(amendment.status, amendment.implicit_acceptance_at, now)
-    decided_on = requests.validate_decision(
+    decided_on = rules.validate_decision(
         data,
         status=amendment.status,
         implicit_at=amendment.implicit_acceptance_at,

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from fastapi.responses import Response
 
 from app.auth.deps import Principal, Scoped, SettingsDep
-from app.authorizations import amendments, service
+from app.authorizations import amendments, decisions, filing, service
 from app.authorizations.models import (
     AmendmentCreate,
     AmendmentPublic,
@@ -170,7 +170,7 @@ async def file_request(
     clock: ClockDep,
 ) -> RequestPublic:
     """Record the filing on APART after checking R6, R9, R11–R15; silence then accepts (R16)."""
-    return await service.file_request(
+    return await filing.file_request(
         session,
         principal,
         request_id=request_id,
@@ -189,7 +189,7 @@ async def decide(
     request_id: uuid.UUID, body: Decision, session: WriteSession, principal: Write, clock: ClockDep
 ) -> RequestPublic:
     """Record the administration's decision: accepted, refused or invalidated (R17)."""
-    return await service.decide(
+    return await decisions.decide(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
 
@@ -208,7 +208,7 @@ async def cse_opinion(
     clock: ClockDep,
 ) -> RequestPublic:
     """Supply the CSE opinion that was deferred at filing (R15)."""
-    return await service.supply_cse_opinion(
+    return await decisions.supply_cse_opinion(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
 
@@ -229,7 +229,7 @@ async def upload_cse_minutes(
     clock: ClockDep,
 ) -> RequestPublic:
     """Attach the minutes of the CSE consultation (R15), kept with their SHA-256."""
-    return await service.attach_cse_minutes(
+    return await decisions.attach_cse_minutes(
         session,
         principal,
         request_id=request_id,
@@ -252,7 +252,7 @@ async def download_cse_minutes(
     request_id: uuid.UUID, session: ReadSession, principal: Read
 ) -> Response:
     """The CSE minutes, byte for byte, with their SHA-256 in `X-Content-SHA256`."""
-    document = await service.cse_minutes(session, principal, request_id)
+    document = await decisions.cse_minutes(session, principal, request_id)
     return document_response(document)
 
 

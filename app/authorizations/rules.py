@@ -1,14 +1,27 @@
 """Pure rules of the authorization request (DAP): R11–R18, R21. No I/O; dates passed in."""
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
-from app.authorizations.models import CseStatus, Motive, RequestStatus
-from app.core.dates import add_months, month_end, paris_date
+from app.authorizations.errors import IncompleteDecision
+from app.authorizations.models import (
+    Amendment,
+    AmendmentStatus,
+    AuthorizationRequest,
+    AuthorizedTerms,
+    CseStatus,
+    Decision,
+    Motive,
+    RequestStatus,
+)
+from app.core.clock import PARIS
+from app.core.dates import add_months, month_end, not_in_future, paris_date
+from app.errors import FieldError, InvalidInput, InvalidTransition
 
 LATE_FILING_MOTIVES = {Motive.disaster_or_weather, Motive.exceptional_circumstances}
 LIVE = {RequestStatus.draft, RequestStatus.filed, RequestStatus.accepted}
@@ -249,3 +262,114 @@ def claim_time_bar(authorization_end: date) -> date:
 
 def annual_quota(year: int) -> Decimal:
     return Decimal(1607) if year in (2020, 2021) else Decimal(1000)
+
+
+# --- terms and decisions (R16–R19) --------------------------------------------------------
+
+
+def _effective_amendment(a: Amendment, now: datetime) -> str:
+    return effective_status(a.status, a.implicit_acceptance_at, now)
+
+
+def authorized_terms(
+    request: AuthorizationRequest, amendments: Sequence[Amendment], now: datetime
+) -> AuthorizedTerms | None:
+    """What the decision (or silence, R16) authorizes, plus accepted amendments (R18)."""
+    status = effective_status(request.status, request.implicit_acceptance_at, now)
+    if status not in (RequestStatus.accepted, RequestStatus.accepted_implicitly):
+        return None
+    assert request.start_on and request.end_on
+    explicit = status == RequestStatus.accepted
+    hours = request.authorized_hours if explicit else request.forecast_hours
+    employees = request.authorized_employees if explicit else request.employees_concerned
+    assert hours is not None and employees is not None
+    end = request.end_on
+    for a in amendments:
+        a_status = _effective_amendment(a, now)
+        if a_status == AmendmentStatus.accepted:
+            hours += a.authorized_hours or 0
+            employees += a.authorized_employees or 0
+        elif a_status == AmendmentStatus.accepted_implicitly:
+            hours += a.additional_hours
+            employees += a.additional_employees
+        else:
+            continue
+        if a.end_on and a.end_on > end:
+            end = a.end_on
+    return AuthorizedTerms(start_on=request.start_on, end_on=end, hours=hours, employees=employees)
+
+
+def status_on(status: str, implicit_at: datetime | None, day: date) -> RequestStatus:
+    """The status as it stood on `day` (a decision dated before silence took effect precedes
+    the implicit acceptance, even when it is recorded later)."""
+    start_of_day = datetime.combine(day, time.min, PARIS)
+    return effective_status(status, implicit_at, start_of_day)
+
+
+def validate_decision(
+    data: Decision,
+    *,
+    status: str,
+    implicit_at: datetime | None,
+    filed_at: datetime | None,
+    requested_hours: Any,
+    requested_employees: Any,
+    resource: str,
+    today: date,
+    previous_decision_on: date | None = None,
+) -> date:
+    decided_on = data.decided_on or today
+    not_in_future("decided_on", decided_on, today)
+    if filed_at is None:
+        raise InvalidTransition(resource, status, f"decided ({data.outcome})")
+    if decided_on < paris_date(filed_at):
+        raise InvalidInput(
+            "decided_on",
+            f"a decision is never dated before the filing ({paris_date(filed_at)}) (R17)",
+        )
+    if previous_decision_on is not None and decided_on < previous_decision_on:
+        raise InvalidInput(
+            "decided_on", f"precedes the decision already recorded ({previous_decision_on})"
+        )
+    before = status_on(status, implicit_at, decided_on)
+    if data.outcome not in allowed_outcomes(before):
+        raise InvalidTransition(resource, before, f"{data.outcome} (R17)")
+    if data.outcome == "accepted":
+        errors = []
+        for field in ("decision_number", "authorized_hours", "authorized_employees"):
+            if getattr(data, field) is None:
+                errors.append(
+                    FieldError(
+                        location="body",
+                        field=field,
+                        type="missing",
+                        message="required for an acceptance (R17)",
+                    )
+                )
+        if errors:
+            raise IncompleteDecision(errors)
+        if requested_hours is not None and data.authorized_hours > requested_hours:
+            raise InvalidInput("authorized_hours", f"more than the {requested_hours} h requested")
+        if requested_employees is not None and data.authorized_employees > requested_employees:
+            raise InvalidInput(
+                "authorized_employees", f"more than the {requested_employees} employees requested"
+            )
+    elif not data.reason:
+        raise InvalidInput(
+            "reason", f"required for a decision '{data.outcome}' (R17)", type="missing"
+        )
+    return decided_on
+
+
+def accepted_by(request: AuthorizationRequest, day: date) -> bool:
+    """Whether the request stood accepted on `day` (R19): by a decision dated on or before it,
+    or by silence (R16) when no decision came before the implicit acceptance."""
+    if request.status not in (RequestStatus.filed, RequestStatus.accepted):
+        return False
+    if request.decided_on is not None and request.decided_on <= day:
+        return request.status == RequestStatus.accepted
+    if request.implicit_acceptance_at is None:
+        return False
+    silence_on = paris_date(request.implicit_acceptance_at)
+    decided_first = request.decided_on is not None and request.decided_on < silence_on
+    return silence_on <= day and not decided_first
