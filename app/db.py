@@ -175,7 +175,9 @@ class SessionFactory:
 
     def __init__(self, *, read_engine: AsyncEngine, write_engine: AsyncEngine) -> None:
         self.read_engine = read_engine
-        self.write_engine = write_engine
+        # The transaction begins at the first statement (after the caller is authenticated, on
+        # the read session); on SQLite it then takes the write lock at once (`_on_begin`).
+        self.write_engine = write_engine.execution_options(sqlite_immediate=True)
 
     def __call__(self, *, write: bool) -> AsyncSession:
         engine = self.write_engine if write else self.read_engine
@@ -261,7 +263,6 @@ async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with gate:
         session = factory(write=True)
         try:
-            await session.connection(execution_options={"sqlite_immediate": True})
             yield session
         except BaseException as exc:
             await _finish(session, exc)
