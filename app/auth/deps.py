@@ -66,8 +66,13 @@ def verified_claims(request: Request) -> security.AccessClaims:
 async def authenticate(request: Request, scopes: Sequence[str]) -> Principal:
     """What the principal dependency checks, for a caller of a route needing `scopes`."""
     claims = verified_claims(request)
-    result = await read_session(request).exec(_USER_STATUS, params={"user_id": claims.user_id})  # type: ignore[call-overload]
-    return authorize(claims, result.first(), scopes)
+    session = read_session(request)
+    result = await session.exec(_USER_STATUS, params={"user_id": claims.user_id})  # type: ignore[call-overload]
+    status = result.first()
+    # The connection goes back to the pool at once: a write route may now wait for its write
+    # connection (or the write gate) without holding a read connection others need to log in.
+    await session.close()
+    return authorize(claims, status, scopes)
 
 
 class _BearerPrincipal(OAuth2PasswordBearer):

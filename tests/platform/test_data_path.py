@@ -1,0 +1,61 @@
+"""One data path: every statement of a request goes through SQLAlchemy's engine, so its events
+(echo, tracing, counting) see them all, and the hot reads take one round trip."""
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tests.support.builders import firm_headers, make_client, make_establishment
+
+
+@pytest.fixture
+def statements(connection: AsyncConnection) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+        seen.append(statement)
+
+    target = connection.sync_connection
+    assert target is not None
+    event.listen(target, "before_cursor_execute", record)
+    yield seen
+    event.remove(target, "before_cursor_execute", record)
+
+
+def data_statements(seen: list[str]) -> list[str]:
+    """Leaves out the test harness's savepoints."""
+    return [s for s in seen if "SAVEPOINT" not in s.upper()]
+
+
+def test_get_establishment_by_id_is_one_statement_with_the_callers_status(client, statements):
+    _, headers = firm_headers(client)
+    company = make_client(client, headers)
+    est = make_establishment(client, headers, company)
+    statements.clear()
+    response = client.get(f"/v1/establishments/{est['id']}", headers=headers)
+    assert response.status_code == 200
+    [only] = data_statements(statements)
+    assert "establishment" in only and "user" in only
+
+
+def test_every_authenticated_request_reads_the_callers_status_through_the_engine(
+    client, statements
+):
+    _, headers = firm_headers(client)
+    statements.clear()
+    assert client.get("/v1/firm", headers=headers).status_code == 200
+    seen = data_statements(statements)
+    assert any('"user"' in s or " user" in s for s in seen), seen
+    statements.clear()
+    assert client.get("/v1/establishments?limit=5", headers=headers).status_code == 200
+    assert len(data_statements(statements)) == 2  # the caller's status, then the page
+
+
+def test_a_write_is_seen_by_the_engine_events_too(client, statements):
+    _, headers = firm_headers(client)
+    statements.clear()
+    make_client(client, headers)
+    inserts = [s for s in data_statements(statements) if s.lstrip().upper().startswith("INSERT")]
+    assert any("client" in s for s in inserts), statements
