@@ -102,7 +102,7 @@ test_settings.__test__ = False  # type: ignore[attr-defined]
 def cheap_password_hashing() -> Iterator[None]:
     """Argon2id with its smallest cost in tests: every test signs up and logs in, and the
     production cost (about 50 ms a hash) would dominate the run. Same algorithm, same code
-    paths; the production parameters are checked in test_security_parameters."""
+    paths; the production parameters are checked in tests/core/test_security.py."""
     from pwdlib import PasswordHash
     from pwdlib.hashers.argon2 import Argon2Hasher
 

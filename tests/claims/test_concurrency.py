@@ -1,0 +1,121 @@
+"""Claims under real concurrency: simultaneous HTTP requests to a running server with several
+worker processes, on the database the suite runs on (SQLite or PostgreSQL). R19, R22."""
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.lifecycle import (
+    accepted_request,
+    create_request,
+    file_request,
+    line,
+    ready_establishment,
+)
+from tests.support.live_server import live_server
+from tests.support.problems import PROBLEM_JSON
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with live_server(tmp_path_factory.mktemp("claims_server"), "claims_concurrency") as base:
+        yield base
+
+
+@pytest.fixture
+def http(server):
+    with httpx.Client(base_url=server, timeout=60) as c:
+        yield c
+
+
+def simultaneously(
+    base: str, headers: dict[str, str], calls: list[tuple[str, dict[str, Any]]]
+) -> list[httpx.Response]:
+    """POST every (path, body) at the same moment, each from its own connection."""
+    barrier = threading.Barrier(len(calls))
+
+    def send(call: tuple[str, dict[str, Any]]) -> httpx.Response:
+        path, body = call
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as c:
+            barrier.wait()
+            return c.post(path, json=body)
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(send, calls))
+
+
+def test_r19_ten_racing_claims_for_one_month_create_exactly_one(server, http):
+    ctx = ready_establishment(http)
+    request = accepted_request(http, ctx)
+    path = f"/v1/authorization-requests/{request['id']}/claims"
+    body = {"month": "2020-04", "payroll_paid_on": "2020-04-30", "lines": [line("E1")]}
+
+    responses = simultaneously(server, ctx["headers"], [(path, body)] * 10)
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: 1, 409: 9}, [r.text for r in responses]
+    for r in responses:
+        if r.status_code == 409:
+            assert r.headers["content-type"].startswith(PROBLEM_JSON)
+            assert r.json()["code"] == "duplicate_claim_month", r.text
+    created = next(r.json() for r in responses if r.status_code == 201)
+    listed = http.get(path, headers=ctx["headers"]).json()["items"]
+    assert [(c["id"], c["month"], c["version"]) for c in listed] == [(created["id"], "2020-04", 1)]
+
+
+def test_r22_racing_filings_never_exceed_the_authorized_hours(server, http):
+    ctx = ready_establishment(http)
+    draft = create_request(http, ctx, end_on="2021-03-15", forecast_hours="5000")
+    assert file_request(http, ctx, draft["id"]).status_code == 200
+    decided = http.post(
+        f"/v1/authorization-requests/{draft['id']}/decision",
+        headers=ctx["headers"],
+        json={
+            "outcome": "accepted",
+            "decided_on": "2020-03-25",
+            "decision_number": "DEC-1",
+            "authorized_hours": "1000",
+            "authorized_employees": 4,
+        },
+    )
+    assert decided.status_code == 200, decided.text
+    claims = []
+    for month in range(3, 13):
+        response = http.post(
+            f"/v1/authorization-requests/{draft['id']}/claims",
+            headers=ctx["headers"],
+            json={
+                "month": f"2020-{month:02d}",
+                "payroll_paid_on": f"2020-{month:02d}-28",
+                "lines": [line("E1", hours_not_worked="100"), line("E2", hours_not_worked="100")],
+            },
+        )
+        assert response.status_code == 201, response.text
+        claims.append(response.json()["id"])
+
+    responses = simultaneously(
+        server,
+        ctx["headers"],
+        [(f"/v1/claims/{claim_id}/file", {"filed_on": "2021-01-15"}) for claim_id in claims],
+    )
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 5, 409: 5}, [r.text for r in responses]
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {
+        "hours_exceed_authorized"
+    }
+    listed = http.get(
+        f"/v1/authorization-requests/{draft['id']}/claims",
+        headers=ctx["headers"],
+        params={"limit": 100},
+    ).json()["items"]
+    filed = [c for c in listed if c["status"] == "filed"]
+    assert len(filed) == 5
+    assert sum(Decimal(c["total_hours"]) for c in filed) == Decimal("1000")

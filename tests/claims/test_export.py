@@ -1,0 +1,123 @@
+"""Claim exports (R24): the claim as CSV, with its separator and decimal mark, or as JSON, the
+NIR always masked.
+
+The claim of `export_claim` is for June 2020 under `tests.support.lifecycle.accepted_request`;
+its amounts are computed by hand from the table in shared/DOMAIN.md (see tests/legal/test_api.py).
+"""
+
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.support.builders import firm_headers
+from tests.support.lifecycle import claim_for, get_claim, line, setup_request
+
+NIR = "1 85 05 78 006 084 91"
+MASKED_NIR = "1 ** ** ** *** *** 91"
+
+COLUMNS = [
+    "employee_ref", "employee_name", "nir", "regime", "contract_hours", "hours_not_worked",
+    "hourly_rate", "capped_hourly_rate", "indemnity_per_hour", "allocation_per_hour",
+    "indemnity_amount", "allocation_amount",
+]  # fmt: skip
+
+
+@pytest.fixture
+def export_claim(client) -> dict[str, Any]:
+    """June 2020, general: E1 12.50 €/h × 80 h (8.75 → 700.00; 8.03 floor → 642.40);
+    E2 9.00 €/h × 35.5 h (8.03 floor both → 285.065 → 285.07). Totals 115.50 h, 985.07, 927.47."""
+    ctx, request_id = setup_request(client)
+    claim = claim_for(
+        client,
+        ctx,
+        request_id,
+        "2020-06",
+        [
+            line("E1", hourly_rate="12.50", nir=NIR),
+            line("E2", employee_name="Zoé Lefèvre", hourly_rate="9.00", hours_not_worked="35.50"),
+        ],
+    )
+    return {"ctx": ctx, "claim": claim}
+
+
+def export(client: TestClient, ctx: dict[str, Any], claim_id: str, **params: str):
+    return client.get(f"/v1/claims/{claim_id}/export", headers=ctx["headers"], params=params)
+
+
+def test_csv_export_defaults_to_semicolons_and_decimal_commas_in_utf8(client, export_claim):
+    ctx, claim = export_claim["ctx"], export_claim["claim"]
+    response = export(client, ctx, claim["id"], format="csv")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "utf-8" in response.headers["content-type"].lower()
+    assert "claim-2020-06-v1.csv" in response.headers["content-disposition"]
+    text = response.content.decode("utf-8")
+    assert NIR not in text and "85 05" not in text
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows == [
+        COLUMNS,
+        ["E1", "Salarié E1", MASKED_NIR, "general", "151,67", "80,00",
+         "12,5000", "12,5000", "8,7500", "8,0300", "700,00", "642,40"],
+        ["E2", "Zoé Lefèvre", "", "general", "151,67", "35,50",
+         "9,0000", "9,0000", "8,0300", "8,0300", "285,07", "285,07"],
+        ["TOTAL", "", "", "", "", "115,50", "", "", "", "", "985,07", "927,47"],
+    ]  # fmt: skip
+
+
+def test_csv_export_without_parameters_is_the_default_csv(client, export_claim):
+    ctx, claim = export_claim["ctx"], export_claim["claim"]
+    assert (
+        export(client, ctx, claim["id"]).content
+        == export(client, ctx, claim["id"], format="csv", separator=";", decimal="comma").content
+    )
+
+
+def test_csv_export_with_commas_and_decimal_points(client, export_claim):
+    ctx, claim = export_claim["ctx"], export_claim["claim"]
+    response = export(client, ctx, claim["id"], separator=",", decimal="point")
+    assert response.status_code == 200, response.text
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"), newline="")))
+    assert rows[0] == COLUMNS
+    assert rows[1] == [
+        "E1", "Salarié E1", MASKED_NIR, "general", "151.67", "80.00",
+        "12.5000", "12.5000", "8.7500", "8.0300", "700.00", "642.40",
+    ]  # fmt: skip
+    assert rows[-1] == ["TOTAL", "", "", "", "", "115.50", "", "", "", "", "985.07", "927.47"]
+    assert len(rows) == 4
+
+
+def test_csv_export_with_tabs_and_decimal_commas(client, export_claim):
+    ctx, claim = export_claim["ctx"], export_claim["claim"]
+    response = export(client, ctx, claim["id"], separator="\t", decimal="comma")
+    assert response.status_code == 200, response.text
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"), newline=""), "excel-tab"))
+    assert rows[-1] == ["TOTAL", "", "", "", "", "115,50", "", "", "", "", "985,07", "927,47"]
+
+
+def test_csv_export_refuses_comma_separator_with_decimal_comma(client, export_claim):
+    ctx, claim = export_claim["ctx"], export_claim["claim"]
+    response = export(client, ctx, claim["id"], separator=",", decimal="comma")
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "decimal"
+
+
+def test_json_export_is_the_claim_as_read(client, export_claim):
+    ctx, claim = export_claim["ctx"], export_claim["claim"]
+    response = export(client, ctx, claim["id"], format="json")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert "claim-2020-06-v1.json" in response.headers["content-disposition"]
+    body = json.loads(response.content.decode("utf-8"))
+    assert body == get_claim(client, ctx, claim["id"])
+    assert body["lines"][0]["nir"] == MASKED_NIR
+    assert NIR not in response.content.decode("utf-8")
+
+
+def test_export_of_another_firms_claim_answers_404(client, export_claim):
+    _, other = firm_headers(client)
+    response = client.get(f"/v1/claims/{export_claim['claim']['id']}/export", headers=other)
+    assert response.status_code == 404
