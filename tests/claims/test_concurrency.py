@@ -119,3 +119,95 @@ def test_r22_racing_filings_never_exceed_the_authorized_hours(server, http):
     filed = [c for c in listed if c["status"] == "filed"]
     assert len(filed) == 5
     assert sum(Decimal(c["total_hours"]) for c in filed) == Decimal("1000")
+
+
+def accept(http: httpx.Client, ctx: dict[str, Any], request_id: str, hours: str) -> None:
+    response = http.post(
+        f"/v1/authorization-requests/{request_id}/decision",
+        headers=ctx["headers"],
+        json={
+            "outcome": "accepted",
+            "decided_on": "2020-07-02",
+            "decision_number": "DEC-Q",
+            "authorized_hours": hours,
+            "authorized_employees": 4,
+        },
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_r22_racing_filings_across_requests_never_exceed_an_employees_annual_quota(server, http):
+    # Two requests of one client; seven claims of 400 h for E1 in 2020, whose quota is 1,607 h:
+    # filed all at once, exactly four may go through (1,600 h), whichever they are.
+    ctx = ready_establishment(http)
+    spring = create_request(http, ctx, forecast_hours="2000")
+    summer = create_request(
+        http, ctx, start_on="2020-07-01", end_on="2020-12-31", forecast_hours="2000"
+    )
+    assert file_request(http, ctx, spring["id"]).status_code == 200
+    assert file_request(http, ctx, summer["id"], "2020-07-01T10:00:00+02:00").status_code == 200
+    accept(http, ctx, spring["id"], "2000")
+    accept(http, ctx, summer["id"], "2000")
+    months = [(spring, m) for m in ("03", "04", "05")] + [
+        (summer, m) for m in ("07", "08", "09", "10")
+    ]
+    claims = []
+    for request, month in months:
+        response = http.post(
+            f"/v1/authorization-requests/{request['id']}/claims",
+            headers=ctx["headers"],
+            json={
+                "month": f"2020-{month}",
+                "payroll_paid_on": f"2020-{month}-28",
+                "lines": [line("E1", contract_hours="400", hours_not_worked="400")],
+            },
+        )
+        assert response.status_code == 201, response.text
+        claims.append(response.json()["id"])
+
+    responses = simultaneously(
+        server,
+        ctx["headers"],
+        [(f"/v1/claims/{claim_id}/file", {"filed_on": "2020-11-05"}) for claim_id in claims],
+    )
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 4, 409: 3}, [r.text for r in responses]
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {
+        "annual_quota_exceeded"
+    }
+
+
+def test_r17_racing_decisions_on_one_request_record_exactly_one(server, http):
+    ctx = ready_establishment(http)
+    draft = create_request(http, ctx)
+    assert file_request(http, ctx, draft["id"]).status_code == 200
+    path = f"/v1/authorization-requests/{draft['id']}/decision"
+    accepted = {
+        "outcome": "accepted",
+        "decided_on": "2020-03-25",
+        "decision_number": "DEC-R",
+        "authorized_hours": "1000",
+        "authorized_employees": 4,
+    }
+    refused = {"outcome": "refused", "decided_on": "2020-03-25", "reason": "Motif insuffisant"}
+
+    responses = simultaneously(server, ctx["headers"], [(path, accepted), (path, refused)] * 4)
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 1, 409: 7}, [r.text for r in responses]
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {"invalid_transition"}
+    winner = next(r.json() for r in responses if r.status_code == 200)
+    now = http.get(f"/v1/authorization-requests/{draft['id']}", headers=ctx["headers"]).json()
+    assert now["status"] == winner["status"] in ("accepted", "refused")
+    events = http.get(
+        "/v1/events",
+        headers=ctx["headers"],
+        params={"resource_id": draft["id"], "limit": 100},
+    ).json()["items"]
+    decisions = [
+        e
+        for e in events
+        if e["action"] in ("authorization_request.accepted", "authorization_request.refused")
+    ]
+    assert len(decisions) == 1, events

@@ -27,25 +27,29 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(tmp: Path, label: str) -> Iterator[str]:
-    """Migrate a scratch database, start uvicorn on it, yield its base URL, stop it, drop it."""
+def live_server(
+    tmp: Path, label: str, *, workers: int = WORKERS, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Migrate a scratch database, start uvicorn on it, yield its base URL, stop it, drop it.
+    `env` adds settings (e.g. a small pool) for the server."""
     db = ScratchDatabase(tmp, label)
     engine = make_sync_engine(Settings(database_url=db.url, jwt_secret=TEST_SECRET, data_dir=tmp))
     migrate(engine)
     engine.dispose()
     port = free_port()
-    env = {
+    server_env = {
         **os.environ,
         "DATABASE_URL": db.url,
         "JWT_SECRET": TEST_SECRET,
         "DATA_DIR": str(tmp),
         "ENVIRONMENT": "production",
+        **(env or {}),
     }
     log_path = tmp / "server.log"
     log = log_path.open("wb")
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)]
-    command += ["--workers", str(WORKERS), "--no-access-log"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    command += ["--workers", str(workers), "--no-access-log"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
