@@ -154,3 +154,12 @@ def test_the_check_sees_a_cycle_and_an_upward_import():
     assert "app.clients.service" in edges["app.clients.routes"]
     assert "app.core.tenancy" in edges["app.clients.service"]
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_module_is_over_about_400_lines():
+    long = {
+        name: n
+        for name, path in modules().items()
+        if (n := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}
