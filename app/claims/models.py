@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints, model_validator
 from pydantic import Field as Constrained
@@ -59,6 +59,16 @@ Money = Annotated[Decimal, Constrained(ge=0, max_digits=12, decimal_places=2), q
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
+def _stored_total() -> Any:
+    # The server default fills the rows that existed before the column (then the migration
+    # computes them); the service always writes the value itself.
+    return Field(
+        default=Decimal("0.00"),
+        sa_type=DecimalType(12, 2),
+        sa_column_kwargs={"server_default": "0"},
+    )
+
+
 class Claim(SQLModel, table=True):
     """A monthly indemnity claim (DI) under an authorization request (R19–R24)."""
 
@@ -90,6 +100,15 @@ class Claim(SQLModel, table=True):
     # Stored when the payment is recorded: what was expected then, and paid minus expected.
     expected_allocation: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
     discrepancy: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
+    # Written with the lines (create, update, correction, filing): what lists and summaries
+    # read instead of recomputing every line. `totals_regime` is the client's regime of the
+    # month they were computed with: a draft's lines follow the client's regime until filed
+    # (R24), so a draft whose client changed regime since is recomputed when listed.
+    employee_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    total_hours: Decimal = _stored_total()
+    total_indemnity: Decimal = _stored_total()
+    total_allocation: Decimal = _stored_total()
+    totals_regime: Regime | None = Field(default=None, sa_type=String(16))
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 

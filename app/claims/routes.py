@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
 from app.auth.deps import Principal, Scoped
-from app.claims import service
+from app.claims import drafts, filing, service
 from app.claims.export import COLUMNS, DecimalMark, ExportFormat, Separator, to_csv
 from app.claims.models import (
     ClaimCreate,
@@ -48,7 +48,7 @@ async def create_claim(
     clock: ClockDep,
 ) -> ClaimPublic:
     """Draft the monthly claim (DI) of an accepted request, one per month (R19, R22)."""
-    return await service.create_claim(
+    return await drafts.create_claim(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
 
@@ -156,7 +156,7 @@ async def update_claim(
     claim_id: uuid.UUID, body: ClaimUpdate, session: WriteSession, principal: Write, clock: ClockDep
 ) -> ClaimPublic:
     """Edit a draft claim; `lines` replaces all lines."""
-    return await service.update_claim(
+    return await drafts.update_claim(
         session, principal, claim_id=claim_id, data=body, now=clock.now(), today=clock.today()
     )
 
@@ -172,7 +172,7 @@ async def delete_claim(
     claim_id: uuid.UUID, session: WriteSession, principal: Write, clock: ClockDep
 ) -> None:
     """Delete a draft claim."""
-    await service.delete_claim(session, principal, claim_id=claim_id, now=clock.now())
+    await drafts.delete_claim(session, principal, claim_id=claim_id, now=clock.now())
 
 
 @router.post(
@@ -186,7 +186,7 @@ async def file_claim(
 ) -> ClaimPublic:
     """Record the filing: needs a contract (R6), the payroll paid (R20), within the time bar
     (R21) and the authorization's limits (R22)."""
-    return await service.file_claim(
+    return await filing.file_claim(
         session,
         principal,
         claim_id=claim_id,
@@ -211,7 +211,7 @@ async def validate_claim(
 ) -> ClaimPublic:
     """Record the administration's validation (R24)."""
     on = (body.on if body else None) or clock.today()
-    return await service.validate_claim(
+    return await filing.validate_claim(
         session, principal, claim_id=claim_id, on=on, now=clock.now(), today=clock.today()
     )
 
@@ -226,7 +226,7 @@ async def reject_claim(
     claim_id: uuid.UUID, body: RejectClaim, session: WriteSession, principal: Write, clock: ClockDep
 ) -> ClaimPublic:
     """Record a rejection with its reason (R24)."""
-    return await service.reject_claim(
+    return await filing.reject_claim(
         session,
         principal,
         claim_id=claim_id,
@@ -247,7 +247,7 @@ async def pay_claim(
     claim_id: uuid.UUID, body: PayClaim, session: WriteSession, principal: Write, clock: ClockDep
 ) -> ClaimPublic:
     """Record the payment received: date and amount (R24)."""
-    return await service.pay_claim(
+    return await filing.pay_claim(
         session,
         principal,
         claim_id=claim_id,
@@ -273,7 +273,7 @@ async def correct_claim(
     clock: ClockDep,
 ) -> ClaimPublic:
     """Draft a corrected version of a paid claim; it references the claim it corrects (R24)."""
-    return await service.create_correction(
+    return await drafts.create_correction(
         session, principal, claim_id=claim_id, data=body, now=clock.now(), today=clock.today()
     )
 

@@ -1,0 +1,185 @@
+"""The claim's lifecycle after the draft: filing (R20, R21, R22), then validation, rejection
+and payment (R24)."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.authorizations import service as requests
+from app.authorizations.errors import RequestNotAccepted
+from app.claims import queries, rules
+from app.claims.models import ClaimLine, ClaimPublic, ClaimStatus
+from app.claims.service import (
+    check_limits,
+    client_regime,
+    expected_allocation,
+    get_claim,
+    lock_scope,
+    present,
+    record,
+    stored_and_public,
+)
+from app.contracts import service as contracts
+from app.core.dates import not_in_future
+from app.core.principal import Principal
+from app.errors import InvalidInput, InvalidTransition
+
+
+async def file_claim(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    claim_id: uuid.UUID,
+    filed_on: date,
+    now: datetime,
+    today: date,
+) -> ClaimPublic:
+    claim = await get_claim(session, principal, claim_id, lock=True)
+    if claim.status != ClaimStatus.draft:
+        raise InvalidTransition("claim", claim.status, "filed")
+    not_in_future("filed_on", filed_on, today)
+    request, terms = await lock_scope(session, principal, claim.request_id, now)
+    contract = await contracts.require_contract(
+        session, principal, client_id=request.client_id, on=filed_on
+    )
+    rules.check_payroll_paid(claim.payroll_paid_on, claim.month_on, filed_on)
+    if not requests.accepted_by(request, filed_on):
+        raise RequestNotAccepted(f"not yet accepted on {filed_on}")
+    rules.check_month(claim.month_on, terms.start_on, terms.end_on)
+    rules.check_time_bar(filed_on, terms.end_on)
+    lines = (await queries.lines_of(session, [claim.id]))[claim.id]
+    await check_limits(session, claim, lines, terms)
+    # R24: a filed claim is immutable, amounts included: freeze the regime of each line that
+    # follows the client's now (one statement), so that a later (even backdated) change of the
+    # client's regime leaves this claim as filed. The loaded lines are updated in place.
+    regime = await client_regime(session, claim)
+    await session.exec(
+        update(ClaimLine)
+        .where(col(ClaimLine.claim_id) == claim.id, col(ClaimLine.regime).is_(None))
+        .values(regime=regime)
+        .execution_options(synchronize_session="evaluate")
+    )
+    claim.status = ClaimStatus.filed
+    claim.filed_on = filed_on
+    claim.contract_id = contract.id
+    claim.updated_at = now
+    public = stored_and_public(claim, lines, regime)
+    session.add(claim)
+    await record(session, principal, claim, "filed", ClaimStatus.draft, now)
+    await session.flush()
+    return public
+
+
+async def _move(
+    session: AsyncSession,
+    principal: Principal,
+    claim_id: uuid.UUID,
+    *,
+    expected: ClaimStatus,
+    target: ClaimStatus,
+    verb: str,
+    on: date,
+    now: datetime,
+    today: date,
+    after_field: str,
+    **changes: object,
+) -> ClaimPublic:
+    claim = await get_claim(session, principal, claim_id, lock=True)
+    if claim.status != expected:
+        raise InvalidTransition("claim", claim.status, verb)
+    not_in_future(after_field, on, today)
+    previous = claim.validated_on if target == ClaimStatus.paid else claim.filed_on
+    if previous is not None and on < previous:
+        raise InvalidInput(after_field, f"precedes the previous step ({previous})")
+    before = claim.status
+    claim.sqlmodel_update(changes)
+    claim.status = target
+    claim.updated_at = now
+    session.add(claim)
+    await record(session, principal, claim, verb, before, now)
+    await session.flush()
+    return await present(session, claim)
+
+
+async def validate_claim(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    claim_id: uuid.UUID,
+    on: date,
+    now: datetime,
+    today: date,
+) -> ClaimPublic:
+    return await _move(
+        session,
+        principal,
+        claim_id,
+        expected=ClaimStatus.filed,
+        target=ClaimStatus.validated,
+        verb="validated",
+        on=on,
+        now=now,
+        today=today,
+        after_field="on",
+        validated_on=on,
+    )
+
+
+async def reject_claim(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    claim_id: uuid.UUID,
+    reason: str,
+    on: date,
+    now: datetime,
+    today: date,
+) -> ClaimPublic:
+    return await _move(
+        session,
+        principal,
+        claim_id,
+        expected=ClaimStatus.filed,
+        target=ClaimStatus.rejected,
+        verb="rejected",
+        on=on,
+        now=now,
+        today=today,
+        after_field="on",
+        rejected_on=on,
+        reject_reason=reason,
+    )
+
+
+async def pay_claim(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    claim_id: uuid.UUID,
+    paid_on: date,
+    amount: Decimal,
+    now: datetime,
+    today: date,
+) -> ClaimPublic:
+    # R24: what was expected at payment is kept, with the gap to what was actually paid.
+    expected = await expected_allocation(session, await get_claim(session, principal, claim_id))
+    return await _move(
+        session,
+        principal,
+        claim_id,
+        expected=ClaimStatus.validated,
+        target=ClaimStatus.paid,
+        verb="paid",
+        on=paid_on,
+        now=now,
+        today=today,
+        after_field="paid_on",
+        paid_on=paid_on,
+        paid_amount=amount,
+        expected_allocation=expected,
+        discrepancy=amount - expected,
+    )

@@ -1,0 +1,195 @@
+"""What the claim's use cases read: set-based statements whose cost follows the answer (a page,
+a summary, the lines of one claim), not the history behind it."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, Numeric, and_, case, exists, func
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.claims.models import Claim, ClaimLine, ClaimStatus
+from app.clients.models import ClientRegime
+from app.legal.table import Regime
+
+COUNTED = (ClaimStatus.filed, ClaimStatus.validated, ClaimStatus.paid)
+CENT = Decimal("0.01")
+
+
+# --- exact sums of money and hours ---------------------------------------------------------
+
+
+class _Summed(TypeDecorator[Decimal]):
+    """The result of `decimal_sum`: a Decimal with two places on every backend."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        return dialect.type_descriptor(Integer() if dialect.name == "sqlite" else Numeric(14, 2))
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":  # whole cents, see below
+            return (Decimal(int(value)) * CENT).quantize(CENT)
+        return Decimal(str(value)).quantize(CENT)
+
+
+class decimal_sum(FunctionElement[Decimal]):
+    """SUM of a two-decimal column. PostgreSQL sums NUMERIC exactly; SQLite keeps decimals as
+    text (app.db.DecimalType) and its SUM would add them as floats, so there the sum is of
+    whole cents (an integer sum is exact), turned back into a Decimal when read."""
+
+    name = "decimal_sum"
+    type = _Summed()
+    inherit_cache = True
+
+
+@compiles(decimal_sum)
+def _sum(element: decimal_sum, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"SUM({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(decimal_sum, "sqlite")
+def _sum_of_cents(element: decimal_sum, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"SUM(CAST(ROUND(({compiler.process(element.clauses, **kw)}) * 100) AS INTEGER))"
+
+
+# --- lines ---------------------------------------------------------------------------------
+
+
+async def lines_of(
+    session: AsyncSession, claim_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ClaimLine]]:
+    """The lines of some claims, in their order."""
+    out: dict[uuid.UUID, list[ClaimLine]] = defaultdict(list)
+    if claim_ids:
+        stmt = select(ClaimLine).where(col(ClaimLine.claim_id).in_(claim_ids))
+        for line in await session.exec(stmt.order_by(col(ClaimLine.position))):
+            out[line.claim_id].append(line)
+    return out
+
+
+async def hours_of_lines(session: AsyncSession, claim_id: uuid.UUID) -> Sequence[Any]:
+    """(employee_ref, hours_not_worked) of a claim's lines, in their order: what R22 reads."""
+    stmt = (
+        select(col(ClaimLine.employee_ref), col(ClaimLine.hours_not_worked))
+        .where(ClaimLine.claim_id == claim_id)
+        .order_by(col(ClaimLine.position))
+    )
+    return (await session.exec(stmt)).all()
+
+
+# --- R22: what the counted claims already use ------------------------------------------------
+
+
+def counted(exclude: Collection[uuid.UUID] = ()) -> ColumnElement[bool]:
+    """Filed, validated and paid claims, leaving out `exclude`; of a month claimed in several
+    versions (corrections) only the latest of those counts."""
+    newer = aliased(Claim)
+    later_version = exists().where(
+        col(newer.request_id) == col(Claim.request_id),
+        col(newer.month_on) == col(Claim.month_on),
+        col(newer.version) > col(Claim.version),
+        col(newer.status).in_(COUNTED),
+        *([col(newer.id).not_in(exclude)] if exclude else []),
+    )
+    return and_(
+        col(Claim.status).in_(COUNTED),
+        *([col(Claim.id).not_in(exclude)] if exclude else []),
+        ~later_version,
+    )
+
+
+async def hours_used(
+    session: AsyncSession, request_id: uuid.UUID, exclude: Collection[uuid.UUID]
+) -> Decimal:
+    """Hours not worked of the request's counted claims (their stored totals)."""
+    stmt = select(decimal_sum(col(Claim.total_hours))).where(
+        Claim.request_id == request_id, counted(exclude)
+    )
+    used: Decimal | None = (await session.exec(stmt)).one()
+    return used if used is not None else Decimal(0)
+
+
+async def hours_taken_in_year(
+    session: AsyncSession,
+    *,
+    client_id: uuid.UUID,
+    year: int,
+    employee_refs: Collection[str],
+    exclude: Collection[uuid.UUID],
+) -> dict[str, Decimal]:
+    """Per employee (of `employee_refs`), hours not worked in the client's counted claims of
+    the year; an employee without any is absent."""
+    if not employee_refs:
+        return {}
+    stmt = (
+        select(col(ClaimLine.employee_ref), decimal_sum(col(ClaimLine.hours_not_worked)))
+        .join(Claim, col(Claim.id) == col(ClaimLine.claim_id))
+        .where(
+            Claim.client_id == client_id,
+            col(Claim.month_on) >= date(year, 1, 1),
+            col(Claim.month_on) <= date(year, 12, 1),
+            counted(exclude),
+            col(ClaimLine.employee_ref).in_(employee_refs),
+        )
+        .group_by(col(ClaimLine.employee_ref))
+    )
+    return {ref: hours for ref, hours in await session.exec(stmt)}
+
+
+# --- lists and summaries -------------------------------------------------------------------
+
+
+def client_regime_of_month() -> ColumnElement[Any]:
+    """The client's regime for the claim's month (clients.service.regime_on, in SQL): the row
+    in force on the 1st of the month, `general` without one."""
+    in_force = (
+        select(col(ClientRegime.regime))
+        .where(
+            ClientRegime.client_id == Claim.client_id,
+            col(ClientRegime.effective_from) <= col(Claim.month_on),
+        )
+        .order_by(col(ClientRegime.effective_from).desc())
+        .limit(1)
+        .correlate(Claim)
+        .scalar_subquery()
+    )
+    return func.coalesce(in_force, Regime.general.value)
+
+
+def stale_draft_regime() -> ColumnElement[Any]:
+    """For a draft, the client's regime of its month (its stored totals are stale when they
+    were computed with another one); NULL for other claims, whose regimes are frozen (R24)."""
+    return case((col(Claim.status) == ClaimStatus.draft, client_regime_of_month()), else_=None)
+
+
+async def totals_per_request(
+    session: AsyncSession, establishment_id: uuid.UUID
+) -> dict[uuid.UUID, tuple[Decimal, Decimal, Decimal, int]]:
+    """Per request of the establishment, over its counted claims: hours, expected allocation
+    (as of payment once paid), paid amount and the number of claims. One statement."""
+    columns: list[Any] = [
+        col(Claim.request_id),
+        decimal_sum(col(Claim.total_hours)),
+        decimal_sum(func.coalesce(col(Claim.expected_allocation), col(Claim.total_allocation))),
+        decimal_sum(func.coalesce(col(Claim.paid_amount), 0)),
+        func.count(),
+    ]
+    stmt = (
+        select(*columns)
+        .where(Claim.establishment_id == establishment_id, counted())
+        .group_by(col(Claim.request_id))
+    )
+    return {row[0]: (row[1], row[2], row[3], row[4]) for row in await session.exec(stmt)}
