@@ -1,22 +1,24 @@
-"""R25: what is due next, computed from the data on every read, never stored."""
+"""R25: what is due next, computed from the data on every read, never stored.
+
+The work follows the answer: the database picks the requests that owe something and counts
+the months each still owes a claim for (`queries`); the months themselves are read only for
+the requests whose claim deadlines reach the page asked for."""
 
 import base64
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.authorizations import rules
-from app.authorizations import service as requests
-from app.authorizations.models import Amendment, AuthorizationRequest, CseStatus, RequestStatus
-from app.claims.models import Claim, ClaimStatus
-from app.core.dates import add_months, month_end, paris_date
+from app.authorizations.models import CseStatus, RequestStatus
+from app.core.dates import paris_date
 from app.core.pagination import PageParams
 from app.core.principal import Principal
-from app.core.tenancy import scoped
+from app.deadlines import queries
 from app.deadlines.models import Deadline, DeadlineKind
 from app.errors import InvalidInput
 
@@ -42,89 +44,133 @@ def _decode(cursor: str) -> tuple[str, ...]:
         ) from exc
 
 
-def _months(start: date, end: date) -> list[date]:
-    months, current = [], start.replace(day=1)
-    while current <= end:
-        months.append(current)
-        current = add_months(current, 1)
-    return months
+def _claim_months(start_on: date, end_on: date, before: date) -> list[date]:
+    """The authorized months (from the start's to the end's) before `before`, a 1st."""
+    first = queries.index_of(start_on)
+    last = min(queries.index_of(end_on), queries.index_of(before) - 1)
+    return [date((i - 1) // 12, (i - 1) % 12 + 1, 1) for i in range(first, last + 1)]
 
 
-def _for_request(
-    request: AuthorizationRequest,
-    amendments: list[Amendment],
-    claims: dict[date, ClaimStatus],
+@dataclass
+class _Claims:
+    """The claim deadlines of one request: one per elapsed month without a filed claim, all
+    due by the time bar (R21), so they follow one another in the view's order. Their months
+    are read only when they reach the page asked for."""
+
+    row: Any
+    due: date
+    count: int
+    inside: bool = False  # the cursor stands among them
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.due.isoformat(), DeadlineKind.claim.value, str(self.row.id), "")
+
+
+def _deadline(
+    row: Any,
+    kind: DeadlineKind,
+    due: date,
+    description: str,
     today: date,
-    now: datetime,
-) -> list[Deadline]:
-    status = rules.effective_status(request.status, request.implicit_acceptance_at, now)
-    base: dict[str, Any] = {
-        "establishment_id": request.establishment_id,
-        "client_id": request.client_id,
-        "resource_type": "authorization_request",
-        "resource_id": request.id,
-    }
-    items: list[Deadline] = []
+    *,
+    can_be_overdue: bool = True,
+    month: str | None = None,
+) -> Deadline:
+    return Deadline(
+        kind=kind,
+        due_on=due,
+        overdue=can_be_overdue and due < today,
+        description=description,
+        month=month,
+        establishment_id=row.establishment_id,
+        client_id=row.client_id,
+        resource_type="authorization_request",
+        resource_id=row.id,
+    )
 
-    def add(
-        kind: DeadlineKind,
-        due: date,
-        description: str,
-        month: str | None = None,
-        can_be_overdue: bool = True,
-    ) -> None:
+
+def _own_deadlines(row: Any, today: date, now: datetime) -> list[Deadline]:
+    """Every deadline of a request but its claims'."""
+    status = rules.effective_status(row.status, row.implicit_acceptance_at, now)
+    items: list[Deadline] = []
+    if status == RequestStatus.draft and row.start_on:
+        due = rules.filing_deadline(row.motive, row.start_on)
         items.append(
-            Deadline(
-                kind=kind,
-                due_on=due,
-                overdue=can_be_overdue and due < today,
-                description=description,
-                month=month,
-                **base,
+            _deadline(
+                row,
+                DeadlineKind.filing_window,
+                due,
+                f"File the request starting {row.start_on} (R12)",
+                today,
             )
         )
-
-    if status == RequestStatus.draft and request.start_on:
-        due = rules.filing_deadline(request.motive, request.start_on)
-        add(DeadlineKind.filing_window, due, f"File the request starting {request.start_on} (R12)")
-    if status == RequestStatus.filed and request.implicit_acceptance_at:
-        add(
-            DeadlineKind.implicit_acceptance,
-            paris_date(request.implicit_acceptance_at),
-            "Without a decision, the request is accepted on this date (R16)",
-            can_be_overdue=False,
-        )
-    if (
-        request.cse_status == CseStatus.deferred
-        and request.cse_due_on
-        and status not in (RequestStatus.refused, RequestStatus.invalidated)
-    ):
-        add(DeadlineKind.cse_opinion, request.cse_due_on, "Send the deferred CSE opinion (R15)")
-    if status == RequestStatus.refused and request.decided_on:
-        due = rules.appeal_until(request.decided_on)
-        if due >= today:
-            add(DeadlineKind.appeal, due, "Last day to appeal the refusal (R17)")
-    terms = requests.authorized_terms(request, amendments, now)
-    if terms is not None:
-        bar = rules.claim_time_bar(terms.end_on)
-        for month in _months(terms.start_on, terms.end_on):
-            claim = claims.get(month)
-            if month_end(month) < today and claim in (None, ClaimStatus.draft):
-                # A draft is not a claim yet: the month stays due until one is filed.
-                ready = "; its draft is ready" if claim == ClaimStatus.draft else ""
-                add(
-                    DeadlineKind.claim,
-                    bar,
-                    f"File the claim for {month:%Y-%m} (R19, R21){ready}",
-                    month=f"{month:%Y-%m}",
-                )
-        if terms.end_on >= today:
-            add(
-                DeadlineKind.authorization_end,
-                terms.end_on,
-                "The authorization ends: renew or amend it if needed (R18)",
+    if status == RequestStatus.filed and row.implicit_acceptance_at:
+        items.append(
+            _deadline(
+                row,
+                DeadlineKind.implicit_acceptance,
+                paris_date(row.implicit_acceptance_at),
+                "Without a decision, the request is accepted on this date (R16)",
+                today,
                 can_be_overdue=False,
             )
+        )
+    if (
+        row.cse_status == CseStatus.deferred
+        and row.cse_due_on
+        and status not in (RequestStatus.refused, RequestStatus.invalidated)
+    ):
+        items.append(
+            _deadline(
+                row,
+                DeadlineKind.cse_opinion,
+                row.cse_due_on,
+                "Send the deferred CSE opinion (R15)",
+                today,
+            )
+        )
+    if status == RequestStatus.refused and row.decided_on:
+        due = rules.appeal_until(row.decided_on)
+        if due >= today:
+            items.append(
+                _deadline(
+                    row, DeadlineKind.appeal, due, "Last day to appeal the refusal (R17)", today
+                )
+            )
+    if row.end_on is not None and row.end_on >= today:
+        items.append(
+            _deadline(
+                row,
+                DeadlineKind.authorization_end,
+                row.end_on,
+                "The authorization ends: renew or amend it if needed (R18)",
+                today,
+                can_be_overdue=False,
+            )
+        )
+    return items
+
+
+def _claim_deadlines(
+    block: _Claims, filed: set[date], drafts: set[date], today: date
+) -> list[Deadline]:
+    items = []
+    for month in _claim_months(block.row.start_on, block.row.end_on, today.replace(day=1)):
+        if month in filed:
+            continue
+        # A draft is not a claim yet: the month stays due until one is filed.
+        ready = "; its draft is ready" if month in drafts else ""
+        items.append(
+            _deadline(
+                block.row,
+                DeadlineKind.claim,
+                block.due,
+                f"File the claim for {month:%Y-%m} (R19, R21){ready}",
+                today,
+                month=f"{month:%Y-%m}",
+            )
+        )
     return items
 
 
@@ -142,39 +188,67 @@ async def list_deadlines(
     overdue: bool | None = None,
     due_before: date | None = None,
 ) -> tuple[list[Deadline], str | None]:
-    stmt = scoped(AuthorizationRequest, principal).where(
-        col(AuthorizationRequest.status) != RequestStatus.invalidated
+    """Soonest first (due date, kind, resource, month), `page.limit` at a time. Two statements:
+    the requests that owe something (with their count of months due), then the claims of the
+    months of those whose claim deadlines reach this page."""
+    rows = await queries.candidates(
+        session,
+        principal,
+        kinds=[kind] if kind is not None else list(DeadlineKind),
+        today=today,
+        now=now,
+        client_id=client_id,
+        establishment_id=establishment_id,
     )
-    if client_id is not None:
-        stmt = stmt.where(AuthorizationRequest.client_id == client_id)
-    if establishment_id is not None:
-        stmt = stmt.where(AuthorizationRequest.establishment_id == establishment_id)
-    found = list(await session.exec(stmt))
-    ids = [r.id for r in found]
-    by_request = await requests.amendments_of(session, ids)
-    # Per request and month, the most advanced claim: a filed one (or further) wins over a draft
-    # (a correction of a paid claim is a draft beside it); a rejected one leaves the month due.
-    claims: dict[uuid.UUID, dict[date, ClaimStatus]] = {i: {} for i in ids}
-    if ids:
-        by_month = select(col(Claim.request_id), col(Claim.month_on), col(Claim.status)).where(
-            col(Claim.request_id).in_(ids), Claim.status != ClaimStatus.rejected
+    after = _decode(cursor) if cursor is not None else None
+
+    def wanted(kind_: DeadlineKind, due: date, is_overdue: bool) -> bool:
+        return (
+            (kind is None or kind_ == kind)
+            and (overdue is None or is_overdue == overdue)
+            and (due_before is None or due < due_before)
         )
-        for request_id, month_on, status in await session.exec(by_month):
-            months = claims[request_id]
-            if months.get(month_on) in (None, ClaimStatus.draft):
-                months[month_on] = ClaimStatus(status)
-    items = [
-        item
-        for r in found
-        for item in _for_request(r, by_request[r.id], claims[r.id], today, now)
-        if (kind is None or item.kind == kind)
-        and (overdue is None or item.overdue == overdue)
-        and (due_before is None or item.due_on < due_before)
-    ]
+
+    entries: list[Deadline | _Claims] = []
+    for row in rows:
+        entries += [
+            item
+            for item in _own_deadlines(row, today, now)
+            if wanted(item.kind, item.due_on, item.overdue)
+            and (after is None or _key(item) > after)
+        ]
+        if row.end_on is None or not row.months_due or row.months_due <= 0:
+            continue
+        block = _Claims(row, rules.claim_time_bar(row.end_on), row.months_due)
+        if not wanted(DeadlineKind.claim, block.due, block.due < today):
+            continue
+        if after is not None:
+            if block.key[:3] < after[:3]:
+                continue
+            block.inside = block.key[:3] == after[:3]
+        entries.append(block)
+    entries.sort(key=lambda e: _key(e) if isinstance(e, Deadline) else e.key)
+
+    # The entries that hold the first `limit + 1` deadlines: enough to fill the page and to
+    # know whether another follows. Where the cursor stands among a request's claims, how many
+    # remain is not known yet: counted as none, so that enough entries are taken anyway.
+    taken: list[Deadline | _Claims] = []
+    count = 0
+    for entry in entries:
+        if count > page.limit:
+            break
+        taken.append(entry)
+        count += 1 if isinstance(entry, Deadline) else (0 if entry.inside else entry.count)
+    blocks = [e for e in taken if isinstance(e, _Claims)]
+    months = await queries.claimed_months(session, [b.row.id for b in blocks], today.replace(day=1))
+    items = [e for e in taken if isinstance(e, Deadline)]
+    for block in blocks:
+        items += [
+            item
+            for item in _claim_deadlines(block, *months[block.row.id], today)
+            if after is None or _key(item) > after
+        ]
     items.sort(key=_key)
-    if cursor is not None:
-        after = _decode(cursor)
-        items = [i for i in items if _key(i) > after]
     if len(items) > page.limit:
         items = items[: page.limit]
         return items, _encode(_key(items[-1]))
