@@ -80,16 +80,6 @@ async def lines_of(
     return out
 
 
-async def hours_of_lines(session: AsyncSession, claim_id: uuid.UUID) -> Sequence[Any]:
-    """(employee_ref, hours_not_worked) of a claim's lines, in their order: what R22 reads."""
-    stmt = (
-        select(col(ClaimLine.employee_ref), col(ClaimLine.hours_not_worked))
-        .where(ClaimLine.claim_id == claim_id)
-        .order_by(col(ClaimLine.position))
-    )
-    return (await session.exec(stmt)).all()
-
-
 # --- R22: what the counted claims already use ------------------------------------------------
 
 
