@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.authorizations import service as requests
+from app.authorizations import rules as auth_rules
 from app.authorizations.errors import RequestNotAccepted
 from app.claims import queries, rules
 from app.claims.models import ClaimLine, ClaimPublic, ClaimStatus
@@ -47,7 +47,7 @@ async def file_claim(
         session, principal, client_id=request.client_id, on=filed_on
     )
     rules.check_payroll_paid(claim.payroll_paid_on, claim.month_on, filed_on)
-    if not requests.accepted_by(request, filed_on):
+    if not auth_rules.accepted_by(request, filed_on):
         raise RequestNotAccepted(f"not yet accepted on {filed_on}")
     rules.check_month(claim.month_on, terms.start_on, terms.end_on)
     rules.check_time_bar(filed_on, terms.end_on)

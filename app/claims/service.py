@@ -180,7 +180,7 @@ async def establishment_summary(
     items = []
     for request in found:
         hours, expected, paid, claims = sums.get(request.id, (ZERO, ZERO, ZERO, 0))
-        terms = requests.authorized_terms(request, amendments[request.id], now)
+        terms = auth_rules.authorized_terms(request, amendments[request.id], now)
         items.append(
             AuthorizationSummary(
                 request_id=request.id,

@@ -426,7 +426,7 @@ async def reference_deadlines(
             due = auth_rules.appeal_until(r.decided_on)
             if due >= today:
                 add(DeadlineKind.appeal, due, "Last day to appeal the refusal (R17)")
-        terms = requests.authorized_terms(r, amendments[r.id], now)
+        terms = auth_rules.authorized_terms(r, amendments[r.id], now)
         if terms is not None:
             bar = auth_rules.claim_time_bar(terms.end_on)
             month = terms.start_on.replace(day=1)
