@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -54,6 +54,19 @@ def _new_lines(claim: Claim, lines: Sequence[LineInput]) -> list[ClaimLine]:
     ]
 
 
+# One multi-row INSERT per this many lines: 11 columns each stay within SQLite's 32,766 and
+# PostgreSQL's 65,535 bound parameters (a claim has at most 2,000 lines).
+LINES_PER_INSERT = 1000
+
+
+async def _insert_lines(session: AsyncSession, lines: Sequence[ClaimLine]) -> None:
+    """The lines in one statement (a VALUES list), not one statement per line on the wire."""
+    table = ClaimLine.__table__  # type: ignore[attr-defined]
+    rows = [{column.key: getattr(line, column.key) for column in table.c} for line in lines]
+    for start in range(0, len(rows), LINES_PER_INSERT):
+        await session.exec(insert(table).values(rows[start : start + LINES_PER_INSERT]))
+
+
 async def _delete_lines(session: AsyncSession, claim: Claim) -> None:
     """One statement, whatever the number of lines."""
     await session.exec(delete(ClaimLine).where(col(ClaimLine.claim_id) == claim.id))
@@ -100,7 +113,7 @@ async def create_claim(
         session, {"uq_claim_request_id_month_on_version": lambda: DuplicateClaimMonth(data.month)}
     )
     await check_limits(session, claim, lines, terms)
-    session.add_all(lines)  # one INSERT for all the lines (an executemany)
+    await _insert_lines(session, lines)
     await record(session, principal, claim, "created", None, now)
     await session.flush()
     return public
@@ -151,7 +164,7 @@ async def create_correction(
         },
     )
     await check_limits(session, correction, lines, terms)
-    session.add_all(lines)
+    await _insert_lines(session, lines)
     await record(session, principal, correction, "created", None, now)
     await session.flush()
     return public
@@ -181,7 +194,7 @@ async def update_claim(
         await check_limits(session, claim, data.lines, terms)
         await _delete_lines(session, claim)
         lines = _new_lines(claim, data.lines)
-        session.add_all(lines)
+        await _insert_lines(session, lines)
     else:
         lines = (await queries.lines_of(session, [claim.id]))[claim.id]
     claim.updated_at = now
