@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # Write transactions one worker runs at once (default: the write pool's size on
     # PostgreSQL, 1 on SQLite, whose writers take turns anyway).
     db_max_writes_in_flight: int | None = Field(default=None, ge=1)
+    # Reads whose work grows with the firm (deadlines, claim lists, summaries, exports) that one
+    # worker runs at once, and how long another waits for its turn before 503.
+    heavy_reads_in_flight: int = Field(default=2, ge=1)
+    heavy_read_wait_seconds: float = Field(default=10, gt=0, le=120)
 
     jwt_secret: str = ""
     jwt_issuer: str = "apart-api"

@@ -192,9 +192,14 @@ def write_concurrency(settings: Settings) -> int:
     return settings.db_pool_size + settings.db_max_overflow
 
 
-class WriteGate:
-    """How many write transactions a worker runs at once: no more than its pool can serve, so
-    a burst waits here, briefly, instead of inside the pool or on SQLite's lock."""
+class Gate:
+    """How many requests of a kind a worker runs at once; the others wait their turn here, up
+    to `timeout`, then answer 503 overloaded.
+
+    Writes: no more than the write pool can serve, so a burst waits here, briefly, instead of
+    inside the pool or on SQLite's lock. Heavy reads (firm-wide views, exports): a few at once,
+    so that requests which need milliseconds never queue on the event loop behind several
+    requests that need tens of them."""
 
     def __init__(self, limit: int, timeout: float) -> None:
         self.limit = limit
@@ -259,7 +264,7 @@ class CloseReadSessions:
 
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
     factory: SessionSource = request.app.state.session_factory
-    gate: WriteGate = request.app.state.write_gate
+    gate: Gate = request.app.state.write_gate
     async with gate:
         session = factory(write=True)
         try:
@@ -273,5 +278,13 @@ async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.close()
 
 
+async def _heavy_read(request: Request) -> AsyncIterator[None]:
+    gate: Gate = request.app.state.heavy_read_gate
+    async with gate:
+        yield
+
+
 ReadSession = Annotated[AsyncSession, Depends(_read_session)]
+# A read whose work grows with the firm (the deadlines view, claim lists, summaries, exports).
+HeavyRead = Annotated[None, Depends(_heavy_read, scope="function")]
 WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")]

@@ -19,9 +19,9 @@ from app.core.clock import Clock
 from app.core.uploads import UploadSizeLimit
 from app.db import (
     CloseReadSessions,
+    Gate,
     SessionFactory,
     SessionSource,
-    WriteGate,
     make_engine,
     write_concurrency,
 )
@@ -109,8 +109,11 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.clock = clock or Clock()
-    app.state.write_gate = WriteGate(
+    app.state.write_gate = Gate(
         limit=write_concurrency(settings), timeout=settings.db_admission_timeout_seconds
+    )
+    app.state.heavy_read_gate = Gate(
+        limit=settings.heavy_reads_in_flight, timeout=settings.heavy_read_wait_seconds
     )
     app.state.session_factory = session_factory or SessionFactory(
         read_engine=read_engine, write_engine=engine

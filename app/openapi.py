@@ -9,7 +9,8 @@ from app.errors import Problem
 PROBLEM_JSON = "application/problem+json"
 
 
-AUTH_PROBLEMS = (401, 403)  # what every route behind a token can answer
+# What every route behind a token can answer (503: overloaded, see app/db.py).
+AUTH_PROBLEMS = (401, 403, 503)
 
 
 _PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}

@@ -23,7 +23,7 @@ from app.claims.models import (
 )
 from app.core.clock import ClockDep
 from app.core.pagination import Page, PageDep
-from app.db import ReadSession, WriteSession
+from app.db import HeavyRead, ReadSession, WriteSession
 from app.openapi import AUTH_PROBLEMS, problem_responses
 
 Read = Annotated[Principal, Scoped("claims:read")]
@@ -75,6 +75,7 @@ async def list_for_request(
 )
 async def list_claims(
     session: ReadSession,
+    _heavy: HeavyRead,
     principal: Read,
     page: PageDep,
     status: ClaimStatus | None = None,
@@ -125,6 +126,7 @@ async def get_claim(claim_id: uuid.UUID, session: ReadSession, principal: Read) 
 async def export_claim(
     claim_id: uuid.UUID,
     session: ReadSession,
+    _heavy: HeavyRead,
     principal: Read,
     format: ExportFormat = ExportFormat.csv,
     separator: Annotated[Separator, Query(description="CSV field separator")] = Separator.semicolon,
@@ -285,7 +287,11 @@ async def correct_claim(
     responses=problem_responses(*AUTH_PROBLEMS, 404),
 )
 async def establishment_summary(
-    establishment_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
+    establishment_id: uuid.UUID,
+    _heavy: HeavyRead,
+    session: ReadSession,
+    principal: Read,
+    clock: ClockDep,
 ) -> EstablishmentSummary:
     """Per authorization: hours authorized, claimed and remaining; amounts expected and paid."""
     return await service.establishment_summary(

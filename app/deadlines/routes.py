@@ -7,7 +7,7 @@ from app.auth.deps import Principal, Scoped
 from app.core.clock import ClockDep
 from app.core.models import Day
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PageParams
-from app.db import ReadSession
+from app.db import HeavyRead, ReadSession
 from app.deadlines import service
 from app.deadlines.models import Deadline, DeadlineKind
 from app.openapi import problem_responses
@@ -24,6 +24,7 @@ Read = Annotated[Principal, Scoped("authorizations:read")]
 )
 async def list_deadlines(
     session: ReadSession,
+    _heavy: HeavyRead,
     principal: Read,
     clock: ClockDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,

@@ -59,3 +59,52 @@ def test_a_write_is_seen_by_the_engine_events_too(client, statements):
     make_client(client, headers)
     inserts = [s for s in data_statements(statements) if s.lstrip().upper().startswith("INSERT")]
     assert any("client" in s for s in inserts), statements
+
+
+def test_a_gate_lets_its_limit_through_and_refuses_past_its_timeout_with_503(portal):
+    from app.db import Gate
+    from app.errors import Overloaded
+
+    async def scenario() -> list[str]:
+        gate = Gate(limit=1, timeout=0.05)
+        outcomes = []
+        async with gate:
+            try:
+                async with gate:
+                    outcomes.append("second admitted")
+            except Overloaded as exc:
+                outcomes.append(f"{exc.status} {exc.code} {exc.headers}")
+        async with gate:  # released: the next one goes through
+            outcomes.append("third admitted")
+        return outcomes
+
+    assert portal.call(scenario) == [
+        "503 overloaded {'Retry-After': '1'}",
+        "third admitted",
+    ]
+
+
+def test_the_reads_that_grow_with_the_firm_pass_the_heavy_read_gate(app):
+    from app.db import _heavy_read
+
+    def gated(route) -> bool:
+        pending = list(route.dependant.dependencies)
+        while pending:
+            dependant = pending.pop()
+            if dependant.call is _heavy_read:
+                return True
+            pending.extend(dependant.dependencies)
+        return False
+
+    heavy = {
+        (method, route.path)
+        for route in app.routes
+        if hasattr(route, "dependant") and gated(route)
+        for method in route.methods
+    }
+    assert heavy == {
+        ("GET", "/v1/deadlines"),
+        ("GET", "/v1/claims"),
+        ("GET", "/v1/claims/{claim_id}/export"),
+        ("GET", "/v1/establishments/{establishment_id}/summary"),
+    }
