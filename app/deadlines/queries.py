@@ -161,31 +161,40 @@ async def candidates(
         stmt = stmt.where(R.client_id == client_id)
     if establishment_id is not None:
         stmt = stmt.where(R.establishment_id == establishment_id)
-    base = stmt.subquery("request")
+    # Materialized, so that the authorized end is computed once per request, not once for each
+    # place it is used (the database would otherwise inline it into each of them).
+    base = stmt.cte("request").prefix_with("MATERIALIZED")
 
     # Elapsed months are those before today's; authorized ones run from the start's month to
     # the end's (R19). Claims only exist for authorized months, but an invalidated amendment
     # may have shortened the period since: its months are left out.
     this_month = today.replace(day=1)
-    filed_months = (
-        select(func.count(distinct(col(Claim.month_on))))
-        .where(
-            col(Claim.request_id) == base.c.id,
-            col(Claim.status).in_(FILED),
-            month_index(col(Claim.month_on)) >= month_index(base.c.start_on),
-            col(Claim.month_on) <= base.c.end_on,
-            col(Claim.month_on) < this_month,
-        )
-        .correlate(base)
-        .scalar_subquery()
+    in_period = and_(
+        col(Claim.request_id) == base.c.id,
+        col(Claim.status).in_(FILED),
+        month_index(col(Claim.month_on)) >= month_index(base.c.start_on),
+        col(Claim.month_on) <= base.c.end_on,
+        col(Claim.month_on) < this_month,
+    )
+    filed = (
+        select(base.c.id, func.count(distinct(col(Claim.month_on))).label("months"))
+        .select_from(base.join(Claim, in_period))
+        .group_by(base.c.id)
+        .subquery("filed")
     )
     last_elapsed = case(
         (month_index(base.c.end_on) < index_of(this_month), month_index(base.c.end_on)),
         else_=index_of(this_month) - 1,
     )
-    months_due = last_elapsed - month_index(base.c.start_on) + 1 - filed_months
+    elapsed = last_elapsed - month_index(base.c.start_on) + 1
+    months_due = elapsed - func.coalesce(filed.c.months, 0)
     with_due: list[Any] = [*base.c, months_due.label("months_due")]
-    counted = select(*with_due).subquery("counted")
+    counted = (
+        select(*with_due)
+        .select_from(base.outerjoin(filed, filed.c.id == base.c.id))
+        .cte("counted")
+        .prefix_with("MATERIALIZED")
+    )
     owes: list[ColumnElement[bool]] = [counted.c.owes_own]
     if DeadlineKind.claim in kinds:
         owes.append(counted.c.months_due > 0)
