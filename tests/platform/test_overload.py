@@ -71,8 +71,13 @@ def check_answers(answers: list[tuple[httpx.Response, float]]) -> tuple[int, int
 
 @pytest.fixture(scope="module")
 def small_server(tmp_path_factory):
-    """One worker, two write and two read connections."""
-    env = {"DB_POOL_SIZE": "2", "DB_MAX_OVERFLOW": "0"}
+    """One worker, two write and two read connections, the production timeouts."""
+    env = {
+        "DB_POOL_SIZE": "2",
+        "DB_MAX_OVERFLOW": "0",
+        "DB_ADMISSION_TIMEOUT_SECONDS": "3",
+        "DB_LOCK_TIMEOUT_SECONDS": "5",
+    }
     with live_server(tmp_path_factory.mktemp("small"), "overload", workers=1, env=env) as base:
         yield base
 
@@ -80,7 +85,12 @@ def small_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def impatient_server(tmp_path_factory):
     """The same, admitting a write only if it can start within 50 ms."""
-    env = {"DB_POOL_SIZE": "2", "DB_MAX_OVERFLOW": "0", "DB_ADMISSION_TIMEOUT_SECONDS": "0.05"}
+    env = {
+        "DB_POOL_SIZE": "2",
+        "DB_MAX_OVERFLOW": "0",
+        "DB_ADMISSION_TIMEOUT_SECONDS": "0.05",
+        "DB_LOCK_TIMEOUT_SECONDS": "5",
+    }
     with live_server(tmp_path_factory.mktemp("impatient"), "impatient", workers=1, env=env) as b:
         yield b
 

@@ -43,6 +43,11 @@ def live_server(
         "JWT_SECRET": TEST_SECRET,
         "DATA_DIR": str(tmp),
         "ENVIRONMENT": "production",
+        # The race tests check invariants, not overload: on a loaded 2-core machine SQLite's
+        # writers across 4 processes can wait longer than the production timeouts allow.
+        # (tests/platform/test_overload.py sets its own.)
+        "DB_LOCK_TIMEOUT_SECONDS": "30",
+        "DB_ADMISSION_TIMEOUT_SECONDS": "30",
         **(env or {}),
     }
     log_path = tmp / "server.log"
