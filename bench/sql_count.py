@@ -56,7 +56,11 @@ class StatementCounter:
         executemany: bool,
     ) -> None:
         self.statements += 1
-        self.parameter_sets += len(parameters) if executemany and parameters else 1
+        # an executemany runs once per set; a multi-row INSERT batch ("insertmanyvalues") is
+        # flagged executemany but carries one flat set: it runs once
+        many = executemany and isinstance(parameters, (list, tuple)) and len(parameters) > 0
+        sets = many and isinstance(parameters[0], (dict, list, tuple))
+        self.parameter_sets += len(parameters) if sets else 1
         self.kinds[statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "?"] += 1
 
     def reset(self) -> None:

@@ -54,17 +54,14 @@ def _new_lines(claim: Claim, lines: Sequence[LineInput]) -> list[ClaimLine]:
     ]
 
 
-# One multi-row INSERT per this many lines: 11 columns each stay within SQLite's 32,766 and
-# PostgreSQL's 65,535 bound parameters (a claim has at most 2,000 lines).
-LINES_PER_INSERT = 1000
-
-
 async def _insert_lines(session: AsyncSession, lines: Sequence[ClaimLine]) -> None:
-    """The lines in one statement (a VALUES list), not one statement per line on the wire."""
+    """The lines as one executemany of a cached statement, which SQLAlchemy sends as multi-row
+    INSERTs ("insertmanyvalues", RETURNING the ids): one statement on the wire per 1,000 lines
+    instead of one per line, and no new statement to compile for each claim's number of lines."""
     table = ClaimLine.__table__  # type: ignore[attr-defined]
-    rows = [{column.key: getattr(line, column.key) for column in table.c} for line in lines]
-    for start in range(0, len(rows), LINES_PER_INSERT):
-        await session.exec(insert(table).values(rows[start : start + LINES_PER_INSERT]))
+    keys = table.c.keys()
+    rows = [{key: getattr(line, key) for key in keys} for line in lines]
+    await session.execute(insert(table).returning(table.c.id), rows)
 
 
 async def _delete_lines(session: AsyncSession, claim: Claim) -> None:

@@ -21,7 +21,7 @@ from app.claims.errors import (
 from app.core.dates import month_end
 from app.errors import InvalidInput
 from app.legal.amounts import line_amounts
-from app.legal.table import Regime, parameter_table
+from app.legal.table import MonthParameters, Regime, parameter_table
 
 ZERO = Decimal("0.00")
 
@@ -149,13 +149,15 @@ def line_details(
     """R23: each line's amounts with the parameters of the month and the line's regime (its
     own, or else the client's for that month)."""
     table = parameter_table()
+    params: dict[Regime, MonthParameters] = {}  # the month's parameters, once per regime
     out = []
     for line in lines:
         regime = line.regime or client_regime
-        amounts = line_amounts(
-            table.for_month(month_on, regime), line.hourly_rate, line.hours_not_worked
-        )
-        out.append({**asdict(amounts), "applied": list(amounts.applied), "regime": regime})
+        if regime not in params:
+            params[regime] = table.for_month(month_on, regime)
+        amounts = line_amounts(params[regime], line.hourly_rate, line.hours_not_worked)
+        # a shallow copy of the fields (dataclasses.asdict deep-copies each value)
+        out.append({**vars(amounts), "applied": list(amounts.applied), "regime": regime})
     return out
 
 

@@ -5,6 +5,7 @@ Drafts are written in `drafts`, the lifecycle after them (R20, R21, R24) is in `
 is read from the database in `queries` and the rules themselves in `rules`.
 """
 
+import operator
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -58,13 +59,20 @@ def _totals_view(claim: Any, totals: rules.Totals) -> dict[str, Any]:
     }
 
 
+# What a line's answer takes from the stored line as it is (the amounts are computed).
+_LINE_FIELDS = tuple(name for name in LinePublic.model_fields if name in ClaimLine.model_fields)
+_line_values = operator.attrgetter(*_LINE_FIELDS)
+
+
 def _priced(
     claim: Claim, lines: Sequence[ClaimLine], client_regime: Regime
 ) -> tuple[ClaimPublic, rules.Totals]:
     details = rules.line_details(claim.month_on, lines, client_regime)
     totals = rules.totals_of(lines, details)
+    # Plain dicts, validated once with the claim (one pass in pydantic-core, not a model per line)
     public_lines = [
-        LinePublic.build(line, {**amounts, "nir": mask_nir(line.nir)})
+        {**dict(zip(_LINE_FIELDS, _line_values(line), strict=True)), **amounts}
+        | {"nir": mask_nir(line.nir)}
         for line, amounts in zip(lines, details, strict=True)
     ]
     return ClaimPublic.build(claim, {**_totals_view(claim, totals), "lines": public_lines}), totals

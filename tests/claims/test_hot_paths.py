@@ -7,7 +7,7 @@ what their lines compute; the deadlines view with the algorithm it replaced, pag
 
 import importlib.util
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -44,6 +44,16 @@ TOTALS = ("employee_count", "total_hours", "total_indemnity", "total_allocation"
 # --- counting statements ---------------------------------------------------------------------
 
 
+def executes_on_the_wire(parameters: Any, executemany: bool) -> int:
+    """How many times the driver runs the statement: once per parameter set of an executemany
+    (a list of sets), once for a single set, flat, which is what a multi-row INSERT batch
+    ("insertmanyvalues") carries even though SQLAlchemy flags it executemany."""
+    many = executemany and isinstance(parameters, (list, tuple)) and len(parameters) > 0
+    if many and isinstance(parameters[0], (Mapping, list, tuple)):
+        return len(parameters)
+    return 1
+
+
 @dataclass
 class Statements:
     count: int = 0
@@ -52,7 +62,7 @@ class Statements:
 
     def __call__(self, _conn, _cursor, statement, parameters, _context, executemany) -> None:
         self.count += 1
-        self.parameter_sets += len(parameters) if executemany and parameters else 1
+        self.parameter_sets += executes_on_the_wire(parameters, executemany)
         self.seen.append(" ".join(statement.split())[:100])
 
 
