@@ -9,7 +9,6 @@ from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
-from sqlmodel import col
 
 from app.config import Settings
 from app.core import security
@@ -21,9 +20,12 @@ from app.firms.scopes import ROLE_SCOPES, SCOPES
 
 __all__ = ["Bearer", "CurrentPrincipal", "Principal", "Scoped", "ScopedBearer", "SettingsDep"]
 
-# What is read of the user on every authenticated request: (active, role, firm account).
-USER_STATUS = (col(User.active), col(User.role), col(User.firm_account_id))
-_USER_STATUS = sa_select(*USER_STATUS).where(col(User.id) == bindparam("user_id"))
+# What is read of the user on every authenticated request: (active, role, firm account). Table
+# columns, not the model's attributes: a statement of table columns only is executed as it is,
+# without the ORM's compile and result steps.
+_USERS = User.__table__  # type: ignore[attr-defined]
+USER_STATUS = (_USERS.c.active, _USERS.c.role, _USERS.c.firm_account_id)
+_USER_STATUS = sa_select(*USER_STATUS).where(_USERS.c.id == bindparam("user_id"))
 
 
 async def get_settings_dep(request: Request) -> Settings:
