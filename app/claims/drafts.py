@@ -61,7 +61,7 @@ async def _insert_lines(session: AsyncSession, lines: Sequence[ClaimLine]) -> No
     table = ClaimLine.__table__  # type: ignore[attr-defined]
     keys = table.c.keys()
     rows = [{key: getattr(line, key) for key in keys} for line in lines]
-    await session.execute(insert(table).returning(table.c.id), rows)
+    await session.exec(insert(table).returning(table.c.id), params=rows)
 
 
 async def _delete_lines(session: AsyncSession, claim: Claim) -> None:

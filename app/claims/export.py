@@ -57,3 +57,8 @@ def to_csv(claim: ClaimPublic, *, separator: Separator, decimal_mark: DecimalMar
     }
     writer.writerow([cell(totals.get(c)) for c in COLUMNS])
     return out.getvalue()
+
+
+def export_csv(claim: ClaimPublic, separator: Separator, decimal_mark: DecimalMark) -> bytes:
+    """The CSV document as sent (UTF-8)."""
+    return to_csv(claim, separator=separator, decimal_mark=decimal_mark).encode("utf-8")

@@ -1,12 +1,14 @@
 import uuid
+from functools import partial
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
 from app.auth.deps import Principal, Scoped
 from app.claims import drafts, filing, service
-from app.claims.export import COLUMNS, DecimalMark, ExportFormat, Separator, to_csv
+from app.claims.export import COLUMNS, DecimalMark, ExportFormat, Separator, export_csv
 from app.claims.models import (
     ClaimCreate,
     ClaimPublic,
@@ -135,14 +137,15 @@ async def export_claim(
     """Export a claim's lines and totals (UTF-8): CSV for spreadsheets, or JSON."""
     claim = await service.get_public(session, principal, claim_id)
     name = f"claim-{claim.month}-v{claim.version}"
+    # The document is written in a worker thread: a claim may have 2,000 lines.
     if format == ExportFormat.json:
         return Response(
-            claim.model_dump_json(),
+            await anyio.to_thread.run_sync(claim.model_dump_json),
             media_type="application/json",
             headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
         )
     return Response(
-        to_csv(claim, separator=separator, decimal_mark=decimal).encode("utf-8"),
+        await anyio.to_thread.run_sync(partial(export_csv, claim, separator, decimal)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )

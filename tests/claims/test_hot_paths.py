@@ -5,6 +5,7 @@ executemany counts once, its parameter sets apart); the claims' stored totals ar
 what their lines compute; the deadlines view with the algorithm it replaced, page by page.
 """
 
+import asyncio
 import importlib.util
 import uuid
 from collections.abc import Iterator, Mapping
@@ -22,6 +23,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.authorizations import rules as auth_rules
 from app.authorizations import service as requests
 from app.authorizations.models import AuthorizationRequest, CseStatus, RequestStatus
+from app.claims import routes as claims_routes
+from app.claims import service as claims_service
 from app.claims.models import Claim, ClaimStatus
 from app.core.dates import add_months, month_end, paris_date
 from app.deadlines.models import Deadline, DeadlineKind
@@ -155,6 +158,36 @@ def test_replacing_and_deleting_the_lines_of_a_draft_is_set_based(client, connec
         response = client.delete(f"/v1/claims/{claim['id']}", headers=ctx["headers"])
         assert response.status_code == 204, response.text
     assert deleted.parameter_sets < 20
+
+
+def test_a_big_claim_is_priced_and_exported_off_the_event_loop(client, monkeypatch):
+    """Past LINES_PRICED_INLINE lines, computing the amounts (GET, export) and writing the CSV
+    run in worker threads, so the event loop serves other requests meanwhile."""
+    ctx = ready_establishment(client)
+    request = roomy_request(client, ctx)
+    created = ok(create_claim(client, ctx, request["id"], "2020-06", lines(150), "2020-06-30"), 201)
+    on_loop: list[str] = []
+
+    def spy(name: str, fn: Any) -> Any:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            try:
+                asyncio.get_running_loop()
+                on_loop.append(f"{name} on the loop")
+            except RuntimeError:
+                on_loop.append(f"{name} in a thread")
+            return fn(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(claims_service, "to_public", spy("pricing", claims_service.to_public))
+    monkeypatch.setattr(claims_routes, "export_csv", spy("csv", claims_routes.export_csv))
+    read = ok(client.get(f"/v1/claims/{created['id']}", headers=ctx["headers"]))
+    assert read == created
+    url = f"/v1/claims/{created['id']}/export"
+    exported = client.get(url, headers=ctx["headers"])
+    assert exported.status_code == 200, exported.text
+    assert len(exported.text.strip().splitlines()) == 1 + 150 + 1  # header, lines, TOTAL
+    assert on_loop == ["pricing in a thread", "pricing in a thread", "csv in a thread"]
 
 
 # --- lists and summaries: constant in the number of claims and lines -------------------------
