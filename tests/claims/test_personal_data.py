@@ -1,16 +1,23 @@
-"""Personal data of the claim lines (R22: the NIR, never in logs): a database error during
-the lines' insert leaves no NIR and no employee's name in what the server logs."""
+"""Personal data of the claim lines (R22): a database error during the lines' insert leaves no
+NIR and no employee's name in what the server logs; the NIR is stored encrypted, its keys
+rotate, and the answers are what they were."""
 
+import base64
 import logging
 import traceback
+import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from app.claims import drafts
+from app.claims.models import ClaimLine
+from app.main import create_app
 from app.problems import safe_traceback
-from tests.conftest import portal_client
+from tests.conftest import TEST_NIR_KEY, RolledBackSessions, portal_client
 from tests.support.lifecycle import create_claim, line, setup_request
 
 NIR = "1 85 05 78 006 084 91"
@@ -91,3 +98,66 @@ def test_safe_traceback_masks_nir_shaped_text(nir):
         raise RuntimeError(f"about {nir}.")
     except RuntimeError as exc:
         assert safe_traceback(exc).endswith("RuntimeError: about <nir>.")
+
+
+# --- the NIR at rest -------------------------------------------------------------------------
+
+
+def stored_nirs(session, claim_id: str) -> list[str | None]:
+    """The column as the database holds it, read past the ORM's decryption."""
+    rows = session.exec(
+        text("SELECT nir FROM claim_line WHERE claim_id = :id ORDER BY position").bindparams(
+            id=uuid.UUID(claim_id).hex if session_is_sqlite(session) else uuid.UUID(claim_id)
+        )
+    )
+    return [row[0] for row in rows]
+
+
+def session_is_sqlite(session) -> bool:
+    return session._session.bind.dialect.name == "sqlite"
+
+
+def test_the_stored_nir_is_encrypted_and_the_answers_unchanged(client, session):
+    ctx, request_id = setup_request(client)
+    created = create_claim(
+        client, ctx, request_id, lines=[line("E1", nir=NIR), line("E2", nir=NIR), line("E3")]
+    )
+    assert created.status_code == 201, created.text
+    claim = created.json()
+    first, second, none = stored_nirs(session, claim["id"])
+    assert none is None
+    for stored in (first, second):
+        assert stored.startswith(f"v1:{TEST_NIR_KEY.partition(':')[0]}:")
+        assert NIR_DIGITS not in stored and NIR_DIGITS[:7] not in stored
+    assert first != second  # a fresh nonce for each value
+    shown = client.get(f"/v1/claims/{claim['id']}", headers=ctx["headers"]).json()
+    assert [ln["nir"] for ln in shown["lines"]] == ["1 ** ** ** *** *** 91"] * 2 + [None]
+    [line_row] = session.exec(
+        select(ClaimLine)
+        .where(ClaimLine.position == 0)
+        .where(ClaimLine.claim_id == uuid.UUID(claim["id"]))
+    )
+    assert line_row.nir == NIR_DIGITS  # the service reads the clear value
+
+
+def test_after_a_key_rotation_old_lines_still_read_and_new_ones_take_the_new_key(
+    app, settings, connection, clock, portal, session
+):
+    """NIR_ENCRYPTION_KEYS=new,old: the old key only reads, the new one writes."""
+    with portal_client(app, portal) as client:
+        ctx, request_id = setup_request(client)
+        before = create_claim(client, ctx, request_id, lines=[line("E1", nir=NIR)]).json()
+    new_key = "new:" + base64.b64encode(b"n" * 32).decode()
+    rotated = create_app(
+        settings.model_copy(update={"nir_encryption_keys": [new_key, TEST_NIR_KEY]}),
+        clock=clock,
+        session_factory=RolledBackSessions(connection),
+    )
+    with portal_client(rotated, portal) as client:
+        old = client.get(f"/v1/claims/{before['id']}", headers=ctx["headers"])
+        assert old.status_code == 200, old.text
+        assert old.json()["lines"][0]["nir"] == "1 ** ** ** *** *** 91"
+        after = create_claim(client, ctx, request_id, "2020-05", lines=[line("E1", nir=NIR)])
+        assert after.status_code == 201, after.text
+    assert stored_nirs(session, before["id"])[0].startswith("v1:test1:")
+    assert stored_nirs(session, after.json()["id"])[0].startswith("v1:new:")
