@@ -221,6 +221,25 @@ def safe_traceback(exc: BaseException) -> str:
     return "\n\nwhich led to:\n".join(parts)
 
 
+class SafeTracebacks(logging.Filter):
+    """For the server's logger: Starlette raises an unexpected error again once the 500 is
+    sent, and uvicorn logs it with its traceback, whose text can carry personal data. The
+    record keeps its message and gets `safe_traceback` in place of the exception."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            text = safe_traceback(record.exc_info[1])
+            record.msg, record.args = f"{record.getMessage().rstrip()}\n{text}", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _filter_server_log() -> None:
+    server_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, SafeTracebacks) for f in server_log.filters):
+        server_log.addFilter(SafeTracebacks())
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error\n%s", safe_traceback(exc))
     return problem_response(
@@ -236,6 +255,7 @@ def install_error_handlers(app: FastAPI, *, authenticate: Authenticate | None = 
     use a route that needs those scopes; with it, such a caller hears that before any complaint
     about the body."""
     app.state.authenticate = authenticate
+    _filter_server_log()
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

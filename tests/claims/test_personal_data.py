@@ -161,3 +161,19 @@ def test_after_a_key_rotation_old_lines_still_read_and_new_ones_take_the_new_key
         assert after.status_code == 201, after.text
     assert stored_nirs(session, before["id"])[0].startswith("v1:test1:")
     assert stored_nirs(session, after.json()["id"])[0].startswith("v1:new:")
+
+
+def test_the_server_logs_a_reraised_database_error_without_its_data(app, caplog):
+    """Once the 500 is sent Starlette raises the error again and uvicorn logs it with
+    `exc_info`: its logger shows the safe traceback instead."""
+    cause = Exception(f"Failing row contains ({NAME}, {NIR_DIGITS})")
+    try:
+        raise IntegrityError("INSERT INTO claim_line (nir) VALUES (?)", (NIR,), cause) from cause
+    except IntegrityError as exc:
+        with caplog.at_level(logging.ERROR, logger="uvicorn.error"):
+            logging.getLogger("uvicorn.error").error(
+                "Exception in ASGI application\n", exc_info=exc
+            )
+    assert "Exception in ASGI application" in caplog.text
+    assert "INSERT INTO claim_line" in caplog.text
+    assert _traces_of_personal_data(caplog.text) == []
