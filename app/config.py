@@ -1,5 +1,8 @@
+import base64
+import binascii
 import logging
 import os
+import re
 import secrets
 from enum import StrEnum
 from functools import lru_cache
@@ -12,6 +15,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 log = logging.getLogger("app.config")
 
 MIN_SECRET_BYTES = 32
+NIR_KEY_BYTES = 32  # AES-256
+_KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 
 
 class Environment(StrEnum):
@@ -20,7 +25,8 @@ class Environment(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # A refused value is never repeated in the error (the secrets and keys are values).
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     environment: Environment = Environment.development
     data_dir: Path = Path("data")
@@ -46,6 +52,10 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=900, ge=30)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
 
+    # Keys that encrypt social security numbers at rest, `kid:base64key` separated by commas:
+    # the first encrypts new values, the others still decrypt the values written with them.
+    nir_encryption_keys: Annotated[list[str], NoDecode] = []
+
     signup_enabled: bool = True
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     cors_origins: Annotated[list[str], NoDecode] = []
@@ -57,9 +67,10 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, data: dict) -> dict:
-        raw = data.get("cors_origins") if isinstance(data, dict) else None
-        if isinstance(raw, str):
-            data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
+        for name in ("cors_origins", "nir_encryption_keys"):
+            raw = data.get(name) if isinstance(data, dict) else None
+            if isinstance(raw, str):
+                data[name] = [o.strip() for o in raw.split(",") if o.strip()]
         return data
 
     @model_validator(mode="after")
@@ -73,26 +84,70 @@ class Settings(BaseSettings):
             raise ValueError("JWT_SECRET is required in production")
         else:
             self.jwt_secret = _development_secret(self.data_dir)
+        if self.nir_encryption_keys:
+            _parse_keys(self.nir_encryption_keys)
+        elif self.environment is Environment.production:
+            raise ValueError("NIR_ENCRYPTION_KEYS is required in production")
+        else:
+            self.nir_encryption_keys = [_development_nir_key(self.data_dir)]
         return self
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def nir_keys(self) -> list[tuple[str, bytes]]:
+        """(key id, key) pairs, the key for new values first."""
+        return _parse_keys(self.nir_encryption_keys)
+
+
+def _parse_keys(entries: list[str]) -> list[tuple[str, bytes]]:
+    """`kid:base64key` entries; the error names the entry by position and key id, never the key."""
+    keys: list[tuple[str, bytes]] = []
+    for position, entry in enumerate(entries, start=1):
+        kid, _, encoded = entry.partition(":")
+        where = f"NIR_ENCRYPTION_KEYS entry {position}"
+        if not _KEY_ID.fullmatch(kid):
+            raise ValueError(f"{where}: write it kid:base64key, kid of 1-32 letters, digits, _.-")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except binascii.Error:
+            raise ValueError(f"{where} ({kid}): the key is not base64") from None
+        if len(key) != NIR_KEY_BYTES:
+            raise ValueError(f"{where} ({kid}): the key must be {NIR_KEY_BYTES} bytes")
+        if any(kid == known for known, _ in keys):
+            raise ValueError(f"{where}: key id {kid} appears twice")
+        keys.append((kid, key))
+    return keys
+
+
+def new_nir_key(kid: str) -> str:
+    """A fresh `kid:base64key` entry."""
+    return f"{kid}:{base64.b64encode(secrets.token_bytes(NIR_KEY_BYTES)).decode()}"
+
 
 def _development_secret(data_dir: Path) -> str:
+    return _generated_once(data_dir, "jwt-secret", "a JWT secret", secrets.token_urlsafe(48))
+
+
+def _development_nir_key(data_dir: Path) -> str:
+    return _generated_once(data_dir, "nir-key", "a NIR encryption key", new_nir_key("dev"))
+
+
+def _generated_once(data_dir: Path, name: str, what: str, value: str) -> str:
     """Generate once, then share through a file so every worker and restart agree."""
-    path = data_dir / "jwt-secret"
+    path = data_dir / name
     if path.exists():
         return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = data_dir / f".jwt-secret.{os.getpid()}"
-    tmp.write_text(secrets.token_urlsafe(48))
+    tmp = data_dir / f".{name}.{os.getpid()}"
+    tmp.write_text(value)
     tmp.chmod(0o600)
     try:
         # link() is atomic and refuses an existing target: the first worker wins.
         os.link(tmp, path)
-        log.warning("development mode: generated a JWT secret and stored it in %s", path)
+        log.warning("development mode: generated %s and stored it in %s", what, path)
     except FileExistsError:
         pass
     finally:

@@ -20,6 +20,7 @@ finds the pool or SQLite's write lock busy past their short timeouts, answers 50
 """
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -108,7 +109,10 @@ def async_url(url: str) -> str:
 
 def make_engine(settings: Settings, *, for_reads: bool = False, **options: Any) -> AsyncEngine:
     """The write engine, or (`for_reads`) the read engine, in autocommit: each read statement
-    sees committed data and costs no BEGIN/ROLLBACK round trip (reads never write)."""
+    sees committed data and costs no BEGIN/ROLLBACK round trip (reads never write).
+
+    Every engine hides the statements' parameters from its errors and logs: they carry
+    personal data (employees' names, social security numbers)."""
     url = async_url(settings.database_url)
     # Reads keep every connection they open: an overflow connection is closed when it comes
     # back, and opening one costs PostgreSQL milliseconds of work, so under steady load a pool
@@ -120,7 +124,11 @@ def make_engine(settings: Settings, *, for_reads: bool = False, **options: Any) 
         "pool_timeout": settings.db_pool_timeout_seconds,
     }
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, **pool, **options)
+        # aiosqlite logs every call with its parameters at DEBUG: never that far down.
+        driver_log = logging.getLogger("aiosqlite")
+        if driver_log.level < logging.INFO:
+            driver_log.setLevel(logging.INFO)
+        engine = create_async_engine(url, **pool, hide_parameters=True, **options)
         _configure_sqlite(engine.sync_engine, settings, transactions=not for_reads)
         return engine
     return create_async_engine(
@@ -129,6 +137,7 @@ def make_engine(settings: Settings, *, for_reads: bool = False, **options: Any) 
         pool_recycle=1800,
         pool_pre_ping=False,
         isolation_level="AUTOCOMMIT" if for_reads else "READ COMMITTED",
+        hide_parameters=True,
         **options,
     )
 
@@ -136,10 +145,10 @@ def make_engine(settings: Settings, *, for_reads: bool = False, **options: Any) 
 def make_sync_engine(settings: Settings) -> Engine:
     """For Alembic and the command line only (migrations run before the service starts)."""
     if settings.is_sqlite:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, hide_parameters=True)
         _configure_sqlite(engine, settings, transactions=True)
         return engine
-    return create_engine(settings.database_url)
+    return create_engine(settings.database_url, hide_parameters=True)
 
 
 def _configure_sqlite(engine: Engine, settings: Settings, *, transactions: bool) -> None:

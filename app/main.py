@@ -15,7 +15,9 @@ from app.claims.routes import router as claims_router
 from app.clients.routes import clients, establishments
 from app.config import Settings, get_settings
 from app.contracts.routes import router as contracts_router
+from app.core import crypto
 from app.core.clock import Clock
+from app.core.headers import NoSniff
 from app.core.uploads import UploadSizeLimit
 from app.db import (
     CloseReadSessions,
@@ -82,6 +84,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     parameter_table()  # fail at start-up, not on a request, if the parameter file is invalid
+    crypto.install(crypto.FieldCipher(settings.nir_keys))
     engine = make_engine(settings)
     read_engine = make_engine(settings, for_reads=True)
 
@@ -161,6 +164,7 @@ def create_app(
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(UploadSizeLimit, limit=settings.max_upload_bytes)
     app.add_middleware(CloseReadSessions)
+    app.add_middleware(NoSniff)
     mount_docs(app)
     return app
 

@@ -1,6 +1,8 @@
 """The one rendering of errors: RFC 9457 problem details (application/problem+json)."""
 
 import logging
+import re
+import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from http import HTTPStatus
 
@@ -8,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security.base import SecurityBase
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -179,8 +181,67 @@ async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
     return await _unexpected(request, exc)
 
 
+# A social security number (NIR) as written, spaced or not: sex, year, month, department (2A
+# and 2B for Corsica), commune, order number, and its key when present.
+_NIR = re.compile(r"\b[1-478](?:\s?\d){4}\s?(?:\d\d|2[AB])(?:\s?\d){6}(?:\s?\d\d)?\b", re.I)
+_STATEMENT_CHARS = 500
+
+
+def _describe(exc: BaseException, drivers: set[int]) -> str:
+    """What the log says of one exception of the chain. A database error's text carries the
+    data: the statement's parameters (unless the engine hides them) and, from the server,
+    the values of a refused row; only its kind, code and statement are kept."""
+    if isinstance(exc, StatementError):
+        orig = exc.orig
+        drivers.add(id(orig))
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
+        statement = (exc.statement or "")[:_STATEMENT_CHARS]
+        return f"{type(orig).__name__}{f' ({code})' if code else ''} on: {statement}"
+    if id(exc) in drivers:
+        return "(the database's message is not logged: it may hold the row's values)"
+    return _NIR.sub("<nir>", str(exc))
+
+
+def safe_traceback(exc: BaseException) -> str:
+    """The traceback of an unexpected error, oldest exception first as Python prints it, with
+    no personal data: frames (code, never values) and `_describe`d messages."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    drivers: set[int] = set()
+    described = [(e, _describe(e, drivers)) for e in chain]
+    parts = []
+    for e, text in reversed(described):
+        frames = "".join(traceback.format_tb(e.__traceback__))
+        parts.append(f"Traceback (most recent call last):\n{frames}{type(e).__qualname__}: {text}")
+    return "\n\nwhich led to:\n".join(parts)
+
+
+class SafeTracebacks(logging.Filter):
+    """For the server's logger: Starlette raises an unexpected error again once the 500 is
+    sent, and uvicorn logs it with its traceback, whose text can carry personal data. The
+    record keeps its message and gets `safe_traceback` in place of the exception."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            text = safe_traceback(record.exc_info[1])
+            record.msg, record.args = f"{record.getMessage().rstrip()}\n{text}", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _filter_server_log() -> None:
+    server_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, SafeTracebacks) for f in server_log.filters):
+        server_log.addFilter(SafeTracebacks())
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", exc_info=exc)
+    log.error("unhandled error\n%s", safe_traceback(exc))
     return problem_response(
         status=500,
         code="internal_error",
@@ -194,6 +255,7 @@ def install_error_handlers(app: FastAPI, *, authenticate: Authenticate | None = 
     use a route that needs those scopes; with it, such a caller hears that before any complaint
     about the body."""
     app.state.authenticate = authenticate
+    _filter_server_log()
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

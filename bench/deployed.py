@@ -34,6 +34,7 @@ stopped at the end, on error too; only loopback addresses are used.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import os
@@ -1280,6 +1281,8 @@ def main(argv: list[str] | None = None) -> int:
                 b.env = {
                     **os.environ,
                     "JWT_SECRET": secrets.token_urlsafe(48),
+                    "NIR_ENCRYPTION_KEYS": "bench:"
+                    + base64.b64encode(secrets.token_bytes(32)).decode(),
                     "ENVIRONMENT": "production",
                     "DATA_DIR": str(work / "data"),
                     "ACCESS_TOKEN_TTL_SECONDS": str(7 * 24 * 3600),

@@ -15,6 +15,7 @@ the machine; compare them on one machine, ideally while nothing else runs.
 from __future__ import annotations
 
 import argparse
+import base64
 import cProfile
 import os
 import pstats
@@ -159,6 +160,7 @@ def main() -> None:
         os.environ.update(
             DATABASE_URL=f"sqlite:///{tmp}/bench.db",
             JWT_SECRET=secrets.token_urlsafe(48),
+            NIR_ENCRYPTION_KEYS="bench:" + base64.b64encode(secrets.token_bytes(32)).decode(),
             ENVIRONMENT="production",
             DATA_DIR=tmp,
             ACCESS_TOKEN_TTL_SECONDS=str(7 * 24 * 3600),

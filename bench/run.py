@@ -15,6 +15,7 @@ end, on error too; the PostgreSQL scratch database is dropped. Results go to ben
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import importlib.metadata
 import io
@@ -506,6 +507,7 @@ def bench_database(
         **os.environ,
         "DATABASE_URL": database_url,
         "JWT_SECRET": secrets.token_urlsafe(48),
+        "NIR_ENCRYPTION_KEYS": "bench:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         "ENVIRONMENT": "production",
         "DATA_DIR": str(work / "data"),
         "ACCESS_TOKEN_TTL_SECONDS": str(7 * 24 * 3600),

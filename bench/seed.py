@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import math
 import sys
@@ -39,7 +40,19 @@ from run import FIRM_SIRET, PASSWORD, luhn_complete
 from stdnum.fr import nir as stdnum_nir
 
 OWNER_EMAIL = "owner@bench.example.fr"
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def _blank_pdf() -> bytes:
+    """A one-page PDF: uploads are parsed, a header alone is refused."""
+    from pypdf import PdfWriter
+
+    writer, out = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _blank_pdf()
 START_ON, END_ON = date(2020, 3, 16), date(2021, 3, 15)
 FIRST_MONTH = date(2020, 3, 1)
 OPEN_MONTH = "2021-03"  # inside the authorized period, never claimed by the seed

@@ -8,6 +8,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.config import get_settings
+from app.core.crypto import Encrypted
 from app.db import DecimalType, UTCDateTime, make_sync_engine, metadata
 
 config = context.config
@@ -21,6 +22,8 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
         return f"sa.String(length={obj.length})"
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, Encrypted):
+        return f"sa.String(length={obj.impl_instance.length})"
     if type_ == "type" and isinstance(obj, DecimalType):
         # text on SQLite, whose NUMERIC affinity would turn exact decimals into floats
         return (

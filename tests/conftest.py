@@ -5,6 +5,7 @@ TEST_DATABASE_URL picks the server: unset means a SQLite file; a PostgreSQL URL 
 database created on that server for the run and dropped afterwards.
 """
 
+import base64
 import os
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.core import crypto
 from app.core.clock import Clock
 from app.db import make_engine, make_sync_engine
 from app.main import create_app
@@ -35,6 +37,8 @@ T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-" + "x" * 40
+# Encryption keys of social security numbers (kid:base64 of 32 bytes), as NIR_ENCRYPTION_KEYS.
+TEST_NIR_KEY = "test1:" + base64.b64encode(b"t" * 32).decode()
 
 
 def alembic_config(connection: Connection) -> Config:
@@ -88,6 +92,7 @@ def test_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
     values: dict[str, object] = {
         "database_url": database_url,
         "jwt_secret": TEST_SECRET,
+        "nir_encryption_keys": [TEST_NIR_KEY],
         "data_dir": data_dir,
         "environment": "development",
     }
@@ -113,6 +118,13 @@ def cheap_password_hashing() -> Iterator[None]:
     security._DUMMY_HASH = security._hasher.hash("dummy password for timing")
     yield
     security._hasher, security._DUMMY_HASH = production
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nir_keys() -> None:
+    """The process's keys for tests that read lines without making an app (which installs
+    its settings' keys, the same unless a test says otherwise)."""
+    crypto.install(crypto.FieldCipher(Settings(nir_encryption_keys=[TEST_NIR_KEY]).nir_keys))
 
 
 @pytest.fixture(scope="session")

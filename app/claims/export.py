@@ -31,6 +31,20 @@ class DecimalMark(StrEnum):
     comma = "comma"
 
 
+# What a spreadsheet reads as the start of a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object, decimal_mark: DecimalMark) -> str:
+    """A number as a number (a negative amount stays one); text that a spreadsheet would take
+    for a formula (an employee named `=HYPERLINK(…)`) behind a quote, which keeps it text."""
+    if isinstance(value, Decimal | int):
+        text = str(value)
+        return text.replace(".", ",") if decimal_mark == DecimalMark.comma else text
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def to_csv(claim: ClaimPublic, *, separator: Separator, decimal_mark: DecimalMark) -> str:
     if separator == Separator.comma and decimal_mark == DecimalMark.comma:
         raise InvalidInput(
@@ -38,10 +52,7 @@ def to_csv(claim: ClaimPublic, *, separator: Separator, decimal_mark: DecimalMar
         )
 
     def cell(value: object) -> str:
-        if isinstance(value, Decimal):
-            text = str(value)
-            return text.replace(".", ",") if decimal_mark == DecimalMark.comma else text
-        return "" if value is None else str(value)
+        return csv_cell(value, decimal_mark)
 
     out = io.StringIO()
     writer = csv.writer(out, delimiter=separator.value, lineterminator="\r\n")

@@ -11,6 +11,7 @@ from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from stdnum.fr import nir as stdnum_nir
 
+from app.core.crypto import Encrypted
 from app.core.models import InputModel, PublicModel, created_at_field, id_field, quantized
 from app.db import DecimalType
 from app.legal.table import Regime
@@ -123,7 +124,8 @@ class ClaimLine(SQLModel, table=True):
     position: int
     employee_ref: str = Field(max_length=100)
     employee_name: str = Field(max_length=200)
-    nir: str | None = Field(default=None, max_length=15)
+    # Encrypted at rest (app.core.crypto): the key id and the sealed 15 characters fit in 128.
+    nir: str | None = Field(default=None, sa_type=Encrypted(128))
     contract_hours: Decimal = Field(sa_type=DecimalType(8, 2))
     hours_not_worked: Decimal = Field(sa_type=DecimalType(8, 2))
     hourly_rate: Decimal = Field(sa_type=DecimalType(12, 4))

