@@ -4,7 +4,7 @@ The services read what a rule needs (with aggregate queries, see `queries`) and 
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -140,7 +140,8 @@ class Totals:
         return self.total_indemnity - self.total_allocation
 
     def as_columns(self) -> dict[str, Any]:
-        return asdict(self)
+        # a shallow copy (dataclasses.asdict deep-copies every value)
+        return dict(vars(self))
 
 
 def line_details(

@@ -45,8 +45,15 @@ class PublicModel(BaseModel):
 
     @classmethod
     def build(cls, source: Any, update: dict[str, Any]) -> Self:
-        """From an ORM row, with some fields computed by the caller."""
-        data = {name: getattr(source, name) for name in cls.model_fields if hasattr(source, name)}
+        """From an ORM object or a row of columns, with some fields computed by the caller."""
+        fields = getattr(source, "_fields", None)
+        if fields is not None:  # a row: its columns by name, no attribute look-ups that fail
+            row = dict(zip(fields, source, strict=True))
+            data = {name: row[name] for name in cls.model_fields if name in row}
+        else:
+            data = {
+                name: getattr(source, name) for name in cls.model_fields if hasattr(source, name)
+            }
         data.update(update)
         return cls.model_validate(data)
 
