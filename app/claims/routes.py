@@ -23,6 +23,7 @@ from app.claims.models import (
 )
 from app.core.clock import ClockDep
 from app.core.pagination import Page, PageDep
+from app.core.routing import CheckedRoute
 from app.db import HeavyRead, ReadSession, WriteSession
 from app.openapi import AUTH_PROBLEMS, problem_responses
 
@@ -30,7 +31,7 @@ Read = Annotated[Principal, Scoped("claims:read")]
 Write = Annotated[Principal, Scoped("claims:write")]
 WRITE_ERRORS = problem_responses(*AUTH_PROBLEMS, 404, 409, 422)
 
-router = APIRouter(tags=["claims"])
+router = APIRouter(route_class=CheckedRoute, tags=["claims"])
 
 
 @router.post(

@@ -12,6 +12,7 @@ from app.contracts.models import Contract, ContractPublic, Document, TerminateCo
 from app.core.clock import ClockDep
 from app.core.models import Day
 from app.core.pagination import Page, PageDep
+from app.core.routing import CheckedRoute
 from app.core.uploads import read_limited, single_form_values
 from app.db import ReadSession, WriteSession
 from app.openapi import AUTH_PROBLEMS, problem_responses
@@ -20,7 +21,7 @@ ContractsRead = Annotated[Principal, Scoped("contracts:read")]
 ContractsWrite = Annotated[Principal, Scoped("contracts:write")]
 FormText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
-router = APIRouter(tags=["contracts"])
+router = APIRouter(route_class=CheckedRoute, tags=["contracts"])
 
 
 @router.post(
