@@ -22,6 +22,7 @@ from app.claims.models import (
     ValidateClaim,
 )
 from app.core.clock import ClockDep
+from app.core.downloads import attachment_headers
 from app.core.pagination import Page, PageDep
 from app.core.routing import CheckedRoute
 from app.db import HeavyRead, ReadSession, WriteSession
@@ -140,12 +141,12 @@ async def export_claim(
         return Response(
             claim.model_dump_json(),
             media_type="application/json",
-            headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
+            headers=attachment_headers(f"{name}.json"),
         )
     return Response(
         to_csv(claim, separator=separator, decimal_mark=decimal).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        headers=attachment_headers(f"{name}.csv"),
     )
 
 
