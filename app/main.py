@@ -16,7 +16,7 @@ from app.clients.routes import clients, establishments
 from app.config import Settings, get_settings
 from app.contracts.routes import router as contracts_router
 from app.core.clock import Clock
-from app.core.uploads import UploadSizeLimit
+from app.core.uploads import BodySizeLimit
 from app.db import (
     CloseReadSessions,
     Gate,
@@ -159,7 +159,11 @@ def create_app(
         return problem_openapi(fastapi_openapi())
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(UploadSizeLimit, limit=settings.max_upload_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        upload_limit=settings.max_upload_bytes,
+        json_limit=settings.max_json_bytes,
+    )
     app.add_middleware(CloseReadSessions)
     mount_docs(app)
     return app
