@@ -86,9 +86,9 @@ def test_the_largest_claim_allowed_fits_under_the_default_limit(client, settings
     """2,000 lines, every text at its longest and every letter written as a \\u escape (as
     Python's json.dumps does), indented: the worst a client library would send."""
     ctx = ready_establishment(client)
-    request_id = create_request(
-        client, ctx, employees_concerned=2000, forecast_hours="1000000"
-    )["id"]
+    request_id = create_request(client, ctx, employees_concerned=2000, forecast_hours="1000000")[
+        "id"
+    ]
     filed = file_request(client, ctx, request_id)
     assert filed.status_code == 200, filed.text
     decide_request(
