@@ -129,3 +129,14 @@ def test_uploads_keep_their_own_limit_control(small_client):
     company = make_client(small_client, headers)
     content = PDF + b"%" + b"x" * (SMALL_LIMIT * 4)
     upload_contract(small_client, headers, company["id"], content=content)
+
+
+def test_every_operation_with_a_body_declares_its_413(client):
+    document = client.get("/openapi.json").json()
+    missing = [
+        f"{method} {path}"
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation and "413" not in operation["responses"]
+    ]
+    assert missing == []

@@ -268,3 +268,9 @@ def test_a_nul_in_the_login_form_is_422_naming_the_field(client):
 def test_a_control_character_answer_comes_after_the_token_check(client):
     response = client.get("/v1/establishments", params={"q": "Bou\u0000"})
     assert_problem(response, 401, "unauthorized")
+
+
+def test_a_query_parameter_the_route_does_not_read_is_ignored_whatever_it_holds(client):
+    _, headers = firm_headers(client)
+    response = client.get("/v1/me", headers=headers, params={"unused": "a\u0000b"})
+    assert response.status_code == 200, response.text
