@@ -7,10 +7,11 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core.routing import CheckedRoute
 from app.errors import DomainError
 from app.openapi import problem_responses
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=CheckedRoute, tags=["health"])
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 

@@ -18,7 +18,7 @@ from app.contracts.routes import router as contracts_router
 from app.core import crypto
 from app.core.clock import Clock
 from app.core.headers import NoSniff
-from app.core.uploads import UploadSizeLimit
+from app.core.uploads import BodySizeLimit
 from app.db import (
     CloseReadSessions,
     Gate,
@@ -162,7 +162,11 @@ def create_app(
         return problem_openapi(fastapi_openapi())
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(UploadSizeLimit, limit=settings.max_upload_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        upload_limit=settings.max_upload_bytes,
+        json_limit=settings.max_json_bytes,
+    )
     app.add_middleware(CloseReadSessions)
     app.add_middleware(NoSniff)
     mount_docs(app)

@@ -20,7 +20,8 @@ def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     """Every error answer of the OpenAPI document as it is sent: `application/problem+json` with
     the `Problem` schema. This also covers the 422 that FastAPI declares by itself (as its
     `HTTPValidationError`, which we never send) and adds the 400 of a body that cannot be read
-    (not UTF-8, a multipart body without its boundary). Idempotent."""
+    (not UTF-8, a multipart body without its boundary) and the 413 of one over its size limit.
+    Idempotent."""
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -28,6 +29,8 @@ def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
             responses = operation["responses"]
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "Bad Request"})
+                # Over MAX_JSON_BYTES or MAX_UPLOAD_BYTES (app/core/uploads.py).
+                responses.setdefault("413", {"description": HTTPStatus(413).phrase})
             for code, response in responses.items():
                 if code[0] in "45" and "$ref" not in response:
                     response["content"] = {PROBLEM_JSON: {"schema": dict(_PROBLEM_SCHEMA)}}

@@ -7,10 +7,11 @@ from app.audit import queries, service
 from app.audit.models import AuditEventPublic
 from app.auth.deps import Principal, Scoped
 from app.core.pagination import Page, PageDep
+from app.core.routing import CheckedRoute
 from app.db import ReadSession
 from app.openapi import problem_responses
 
-router = APIRouter(tags=["events"])
+router = APIRouter(route_class=CheckedRoute, tags=["events"])
 Read = Annotated[Principal, Scoped("events:read")]
 
 

@@ -7,10 +7,11 @@ from app.auth import service
 from app.auth.deps import SettingsDep
 from app.auth.models import RefreshRequest, TokenPair
 from app.core.clock import ClockDep
+from app.core.routing import CheckedRoute
 from app.db import WriteSession
 from app.openapi import problem_responses
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"])
+router = APIRouter(route_class=CheckedRoute, prefix="/v1/auth", tags=["auth"])
 
 
 @router.post(

@@ -9,7 +9,15 @@ from pydantic import StringConstraints
 from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.core.models import InputModel, PublicModel, created_at_field, id_field, quantized
+from app.core.models import (
+    Day,
+    InputModel,
+    Moment,
+    PublicModel,
+    created_at_field,
+    id_field,
+    quantized,
+)
 from app.db import DecimalType, UTCDateTime
 
 Hours = Annotated[Decimal, Constrained(gt=0, max_digits=10, decimal_places=2), quantized(2)]
@@ -107,7 +115,7 @@ class AuthorizationRequest(SQLModel, table=True):
 
 class CseInput(InputModel):
     status: CseStatus
-    consulted_on: date | None = None
+    consulted_on: Day | None = None
     opinion: CseOpinion | None = None
 
 
@@ -117,8 +125,8 @@ class RequestFields(InputModel):
     motive: Motive | None = None
     sub_motive: SubMotive | None = None
     scope: ActivityScope | None = None
-    start_on: date | None = None
-    end_on: date | None = None
+    start_on: Day | None = None
+    end_on: Day | None = None
     employees_concerned: int | None = Field(default=None, ge=1, le=1_000_000)
     weekly_hours: Hours | None = Field(default=None, le=48)
     forecast_hours: Hours | None = None
@@ -181,23 +189,25 @@ class RequestPublic(PublicModel):
 
 
 class FileRequest(InputModel):
-    filed_at: datetime | None = Field(default=None, description="Default: now")
+    filed_at: Moment | None = Field(
+        default=None, description="Default: now. With its UTC offset: 2020-04-01T09:30:00+02:00"
+    )
 
 
 class Decision(InputModel):
     outcome: Outcome
-    decided_on: date | None = Field(default=None, description="Default: today (Europe/Paris)")
+    decided_on: Day | None = Field(default=None, description="Default: today (Europe/Paris)")
     decision_number: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
         | None
     ) = None
     authorized_hours: HoursOrZero | None = None
-    authorized_employees: int | None = Field(default=None, ge=0)
+    authorized_employees: int | None = Field(default=None, ge=0, le=1_000_000)
     reason: LongText | None = None
 
 
 class CseOpinionInput(InputModel):
-    consulted_on: date
+    consulted_on: Day
     opinion: CseOpinion
 
 
@@ -236,9 +246,9 @@ class Amendment(SQLModel, table=True):
 
 
 class AmendmentCreate(InputModel):
-    end_on: date | None = Field(default=None, description="New end of the period")
+    end_on: Day | None = Field(default=None, description="New end of the period")
     additional_hours: HoursOrZero = Decimal("0.00")
-    additional_employees: int = Field(default=0, ge=0)
+    additional_employees: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class AmendmentPublic(PublicModel):

@@ -22,6 +22,7 @@ from app.contracts.routes import document_response
 from app.core.clock import ClockDep
 from app.core.models import Day
 from app.core.pagination import Page, PageDep
+from app.core.routing import CheckedRoute
 from app.core.uploads import read_limited, single_form_values
 from app.db import ReadSession, WriteSession
 from app.openapi import AUTH_PROBLEMS, problem_responses
@@ -29,7 +30,7 @@ from app.openapi import AUTH_PROBLEMS, problem_responses
 Read = Annotated[Principal, Scoped("authorizations:read")]
 Write = Annotated[Principal, Scoped("authorizations:write")]
 
-router = APIRouter(tags=["authorization requests"])
+router = APIRouter(route_class=CheckedRoute, tags=["authorization requests"])
 
 
 @router.post(

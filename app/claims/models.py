@@ -12,7 +12,16 @@ from sqlmodel import Field, SQLModel
 from stdnum.fr import nir as stdnum_nir
 
 from app.core.crypto import Encrypted
-from app.core.models import InputModel, PublicModel, created_at_field, id_field, quantized
+from app.core.models import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    Day,
+    InputModel,
+    PublicModel,
+    created_at_field,
+    id_field,
+    quantized,
+)
 from app.db import DecimalType
 from app.legal.table import Regime
 
@@ -35,9 +44,13 @@ def _check_nir(value: str) -> str:
 
 def _check_month(value: str) -> str:
     try:
-        date.fromisoformat(f"{value}-01")
+        day = date.fromisoformat(f"{value}-01")
     except ValueError as exc:
         raise PydanticCustomError("month_format", "a month is written YYYY-MM") from exc
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise PydanticCustomError(
+            "month_out_of_range", f"a month is between {FIRST_YEAR}-01 and {LAST_YEAR}-12"
+        )
     return value
 
 
@@ -169,7 +182,7 @@ def _unique_refs(lines: list[LineInput] | None) -> None:
 
 class ClaimCreate(InputModel):
     month: Month
-    payroll_paid_on: date | None = Field(default=None, description="When the month's pay was paid")
+    payroll_paid_on: Day | None = Field(default=None, description="When the month's pay was paid")
     lines: Lines
 
     @model_validator(mode="after")
@@ -179,7 +192,7 @@ class ClaimCreate(InputModel):
 
 
 class ClaimUpdate(InputModel):
-    payroll_paid_on: date | None = None
+    payroll_paid_on: Day | None = None
     lines: Lines | None = None
 
     @model_validator(mode="after")
@@ -189,7 +202,7 @@ class ClaimUpdate(InputModel):
 
 
 class CorrectionCreate(InputModel):
-    payroll_paid_on: date | None = None
+    payroll_paid_on: Day | None = None
     lines: Lines | None = Field(default=None, description="Default: the corrected claim's lines")
 
     @model_validator(mode="after")
@@ -254,20 +267,20 @@ class ClaimPublic(ClaimSummary):
 
 
 class FileClaim(InputModel):
-    filed_on: date | None = Field(default=None, description="Default: today (Europe/Paris)")
+    filed_on: Day | None = Field(default=None, description="Default: today (Europe/Paris)")
 
 
 class ValidateClaim(InputModel):
-    on: date | None = None
+    on: Day | None = None
 
 
 class RejectClaim(InputModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-    on: date | None = None
+    on: Day | None = None
 
 
 class PayClaim(InputModel):
-    paid_on: date | None = None
+    paid_on: Day | None = None
     amount: Money
 
 

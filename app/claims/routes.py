@@ -24,7 +24,9 @@ from app.claims.models import (
     ValidateClaim,
 )
 from app.core.clock import ClockDep
+from app.core.downloads import attachment_headers
 from app.core.pagination import Page, PageDep
+from app.core.routing import CheckedRoute
 from app.db import HeavyRead, ReadSession, WriteSession
 from app.openapi import AUTH_PROBLEMS, problem_responses
 
@@ -32,7 +34,7 @@ Read = Annotated[Principal, Scoped("claims:read")]
 Write = Annotated[Principal, Scoped("claims:write")]
 WRITE_ERRORS = problem_responses(*AUTH_PROBLEMS, 404, 409, 422)
 
-router = APIRouter(tags=["claims"])
+router = APIRouter(route_class=CheckedRoute, tags=["claims"])
 
 
 @router.post(
@@ -142,12 +144,12 @@ async def export_claim(
         return Response(
             await anyio.to_thread.run_sync(claim.model_dump_json),
             media_type="application/json",
-            headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
+            headers=attachment_headers(f"{name}.json"),
         )
     return Response(
         await anyio.to_thread.run_sync(partial(export_csv, claim, separator, decimal)),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        headers=attachment_headers(f"{name}.csv"),
     )
 
 

@@ -9,7 +9,15 @@ from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.identifiers import Siren, Siret
-from app.core.models import Email, InputModel, Name, PublicModel, created_at_field, id_field
+from app.core.models import (
+    Day,
+    Email,
+    InputModel,
+    Name,
+    PublicModel,
+    created_at_field,
+    id_field,
+)
 from app.db import UTCDateTime
 from app.legal.table import Regime
 
@@ -73,7 +81,7 @@ def _first_of_month(value: date) -> date:
 
 class RegimeChange(InputModel):
     regime: Regime
-    effective_from: Annotated[date, AfterValidator(_first_of_month)] = Field(
+    effective_from: Annotated[Day, AfterValidator(_first_of_month)] = Field(
         description="The first day of the first month the regime applies to"
     )
 

@@ -21,6 +21,7 @@ from app.clients.models import (
 from app.core.clock import ClockDep
 from app.core.identifiers import Siren
 from app.core.pagination import Page, PageDep
+from app.core.routing import CheckedRoute
 from app.db import ReadSession, WriteSession
 from app.openapi import AUTH_PROBLEMS, problem_responses
 
@@ -31,7 +32,7 @@ EstablishmentsWrite = Annotated[Principal, Scoped("establishments:write")]
 # GET by id, the hottest read: the user is checked in the same query as the row.
 EstablishmentsReadBearer = Annotated[Bearer, ScopedBearer("establishments:read")]
 
-clients = APIRouter(prefix="/v1/clients", tags=["clients"])
+clients = APIRouter(route_class=CheckedRoute, prefix="/v1/clients", tags=["clients"])
 
 
 @clients.post(
@@ -146,7 +147,9 @@ async def change_regime(
     )
 
 
-establishments = APIRouter(prefix="/v1/establishments", tags=["establishments"])
+establishments = APIRouter(
+    route_class=CheckedRoute, prefix="/v1/establishments", tags=["establishments"]
+)
 
 
 @establishments.post(

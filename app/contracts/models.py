@@ -5,7 +5,7 @@ from enum import StrEnum
 from sqlalchemy import Index, LargeBinary, String
 from sqlmodel import Field, SQLModel
 
-from app.core.models import InputModel, PublicModel, created_at_field, id_field
+from app.core.models import Day, InputModel, PublicModel, created_at_field, id_field
 
 
 class Document(SQLModel, table=True):
@@ -70,4 +70,4 @@ class ContractPublic(PublicModel):
 
 
 class TerminateContract(InputModel):
-    on: date | None = Field(default=None, description="Default: today (Europe/Paris)")
+    on: Day | None = Field(default=None, description="Default: today (Europe/Paris)")

@@ -10,8 +10,10 @@ from app.auth.deps import Principal, Scoped, SettingsDep
 from app.contracts import service
 from app.contracts.models import Contract, ContractPublic, Document, TerminateContract
 from app.core.clock import ClockDep
+from app.core.downloads import attachment_headers
 from app.core.models import Day
 from app.core.pagination import Page, PageDep
+from app.core.routing import CheckedRoute
 from app.core.uploads import read_limited, single_form_values
 from app.db import ReadSession, WriteSession
 from app.openapi import AUTH_PROBLEMS, problem_responses
@@ -20,7 +22,7 @@ ContractsRead = Annotated[Principal, Scoped("contracts:read")]
 ContractsWrite = Annotated[Principal, Scoped("contracts:write")]
 FormText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
-router = APIRouter(tags=["contracts"])
+router = APIRouter(route_class=CheckedRoute, tags=["contracts"])
 
 
 @router.post(
@@ -145,10 +147,6 @@ def _b64(hex_digest: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
-def _safe_filename(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100] or "document.pdf"
-
-
 def document_response(document: Document) -> Response:
     """A stored document as the exact bytes, with their SHA-256 in two headers."""
     return Response(
@@ -157,6 +155,6 @@ def document_response(document: Document) -> Response:
         headers={
             "X-Content-SHA256": document.sha256,
             "Repr-Digest": f"sha-256=:{_b64(document.sha256)}:",
-            "Content-Disposition": f'attachment; filename="{_safe_filename(document.filename)}"',
+            **attachment_headers(document.filename, fallback="document.pdf"),
         },
     )

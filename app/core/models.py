@@ -18,6 +18,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic import Field as Constrained
 from pydantic_core import PydanticCustomError
 from sqlmodel import Field, SQLModel
 
@@ -60,32 +61,99 @@ class PublicModel(BaseModel):
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ISO_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+# The UTC offset that ends an ISO 8601 moment: Z, +02:00, -0500 or +02.
+_UTC_OFFSET = re.compile(r"(?:[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)$")
+
+# Dates and moments given to the API fall within these years: the procedure's dates are from
+# 2020 on, and a deadline computed from a year-9999 date would overflow the calendar.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+_RANGE = f"between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31"
+_DAY_SCHEMA: dict[str, Any] = {
+    "formatMinimum": f"{FIRST_YEAR}-01-01",
+    "formatMaximum": f"{LAST_YEAR}-12-31",
+}
+_MOMENT_SCHEMA: dict[str, Any] = {
+    "formatMinimum": f"{FIRST_YEAR}-01-01T00:00:00Z",
+    "formatMaximum": f"{LAST_YEAR}-12-31T23:59:59Z",
+    "examples": ["2020-04-01T09:30:00+02:00"],
+}
+
+
+def _within_years(year: int, kind: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PydanticCustomError(f"{kind}_out_of_range", f"a {kind} is {_RANGE}")
 
 
 def _iso_day(value: Any) -> Any:
     """Dates as ISO text only: pydantic alone would read `0` or `"0"` as 1970-01-01."""
     if isinstance(value, date) and not isinstance(value, datetime):
+        _within_years(value.year, "date")
         return value
     if not (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
         raise PydanticCustomError("date_format", "a date is written YYYY-MM-DD")
+    _within_years(int(value[:4]), "date")
     return value
 
 
 def _iso_moment(value: Any) -> Any:
+    """Moments as ISO 8601 text with their UTC offset: a moment without one (10:00 where?)
+    cannot be placed in time, nor compared with one that has it."""
     if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise PydanticCustomError("datetime_timezone_required", _OFFSET_REQUIRED)
+        _within_years(value.year, "datetime")
         return value
     if not (isinstance(value, str) and _ISO_MOMENT.match(value)):
-        raise PydanticCustomError(
-            "datetime_format", "a date and time is written YYYY-MM-DDTHH:MM[:SS][±HH:MM]"
-        )
+        raise PydanticCustomError("datetime_format", f"a date and time is written {_MOMENT}")
+    if not _UTC_OFFSET.search(value, 16):
+        raise PydanticCustomError("datetime_timezone_required", _OFFSET_REQUIRED)
+    _within_years(int(value[:4]), "datetime")
     return value
 
 
-Day = Annotated[date, BeforeValidator(_iso_day)]
-"""A date given as YYYY-MM-DD (query and form parameters)."""
+_MOMENT = "YYYY-MM-DDTHH:MM[:SS]±HH:MM (or Z for UTC)"
+_OFFSET_REQUIRED = f"a date and time needs its UTC offset: {_MOMENT}"
+
+Day = Annotated[
+    date,
+    BeforeValidator(_iso_day),
+    Constrained(description=f"YYYY-MM-DD, {_RANGE}", json_schema_extra=_DAY_SCHEMA),
+]
+"""A date given as YYYY-MM-DD, within FIRST_YEAR..LAST_YEAR."""
+
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_iso_moment),
+    Constrained(
+        description=f"ISO 8601 date and time with its UTC offset: {_MOMENT}, {_RANGE}",
+        json_schema_extra=_MOMENT_SCHEMA,
+    ),
+]
+"""A moment given as ISO 8601 text with its UTC offset (a naive one is refused)."""
 
 
 _KINDS = (bool, datetime, date, int)  # bool before int, datetime before date
+# C0 control characters but tab, line feed and carriage return, and DEL: never meaningful in
+# a name or a text, and PostgreSQL refuses NUL in text outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character(value: str) -> str | None:
+    """The first control character of `value` as U+XXXX, or None when there is none."""
+    found = _CONTROL.search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def _plain_text(value: Any) -> Any:
+    texts = value if isinstance(value, list) else (value,)
+    for text in texts:
+        if isinstance(text, str) and (char := control_character(text)):
+            raise PydanticCustomError(
+                "control_character",
+                "contains the control character {char}: only tab and line breaks are allowed",
+                {"char": char},
+            )
+    return value
 
 
 def json_kind(annotation: Any) -> str | None:
@@ -111,13 +179,17 @@ def _json_kinds(model: type[BaseModel]) -> dict[str, str]:
 class InputModel(SQLModel):
     """Request bodies: unknown fields are refused (no mass assignment), and each value must
     have its field's JSON type: pydantic alone would take `true` or `"12"` for an integer,
-    `0` for a boolean, and `0` for 1970-01-01."""
+    `0` for a boolean, and `0` for 1970-01-01. Texts carry no control character, dates and
+    moments fall within FIRST_YEAR..LAST_YEAR and moments carry their UTC offset, whatever
+    the field's own annotation says."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     @field_validator("*", mode="before")
     @classmethod
     def _json_types(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str | list):
+            _plain_text(value)
         kind = _json_kinds(cls).get(info.field_name or "")
         if kind is None or value is None:
             return value
@@ -139,12 +211,16 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Password = Annotated[str, StringConstraints(min_length=12, max_length=128)]
 
 __all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
     "Day",
     "Email",
     "InputModel",
+    "Moment",
     "Name",
     "Password",
     "PublicModel",
+    "control_character",
     "created_at_field",
     "id_field",
     "quantized",

@@ -1,10 +1,13 @@
-"""Upload size limits: refused from the Content-Length header before the body is parsed, and
-again while reading, for bodies sent without one."""
+"""Body size limits: uploads (multipart) past MAX_UPLOAD_BYTES, any other body (JSON, forms)
+past MAX_JSON_BYTES. Refused from the Content-Length header before the body is read, and again
+while reading, for bodies sent without one (chunked), before they are parsed."""
 
 from collections import Counter
+from http import HTTPStatus
 
 from fastapi import Request, UploadFile
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import DomainError, FieldError
 from app.problems import problem_response
@@ -58,26 +61,51 @@ async def read_limited(upload: UploadFile, limit: int) -> bytes:
     return content
 
 
-class UploadSizeLimit:
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+class BodyTooLarge(DomainError):
+    status, code, title = 413, "payload_too_large", HTTPStatus(413).phrase
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body exceeds the limit of {limit} bytes")
+
+
+class BodySizeLimit:
+    """Uploads are read to their limit by `read_limited`; every other body is counted here as
+    it arrives and refused once past its limit, before anything parses it."""
+
+    def __init__(self, app: ASGIApp, *, upload_limit: int, json_limit: int) -> None:
         self.app = app
-        self.limit = limit
+        self.upload_limit = upload_limit
+        self.json_limit = json_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
-            headers = dict(scope["headers"])
-            length = headers.get(b"content-length")
-            multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
-            too_big = (
-                length is not None
-                and length.isdigit()
-                and int(length) > self.limit + ENVELOPE_BYTES
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
+        limit = self.upload_limit + ENVELOPE_BYTES if multipart else self.json_limit
+        if length is not None and length.isdigit() and int(length) > limit:
+            error = FileTooLarge(self.upload_limit) if multipart else BodyTooLarge(limit)
+            response = problem_response(
+                status=error.status, code=error.code, title=error.title, detail=error.detail
             )
-            if multipart and too_big:
-                error = FileTooLarge(self.limit)
-                response = problem_response(
-                    status=error.status, code=error.code, title=error.title, detail=error.detail
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+            await response(scope, receive, send)
+            return
+        if multipart:
+            await self.app(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # An HTTPException: FastAPI lets it through while reading the body, and the
+                    # problem handler renders it as 413 payload_too_large.
+                    raise HTTPException(413, detail=BodyTooLarge(limit).detail)
+            return message
+
+        await self.app(scope, counted, send)

@@ -7,12 +7,13 @@ from app.auth.deps import Principal, Scoped
 from app.core.clock import ClockDep
 from app.core.models import Day
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PageParams
+from app.core.routing import CheckedRoute
 from app.db import HeavyRead, ReadSession
 from app.deadlines import service
 from app.deadlines.models import Deadline, DeadlineKind
 from app.openapi import problem_responses
 
-router = APIRouter(tags=["deadlines"])
+router = APIRouter(route_class=CheckedRoute, tags=["deadlines"])
 Read = Annotated[Principal, Scoped("authorizations:read")]
 
 

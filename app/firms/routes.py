@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 from app.auth.deps import Principal, Scoped, SettingsDep
 from app.core.clock import ClockDep
 from app.core.pagination import Page, PageDep
+from app.core.routing import CheckedRoute
 from app.db import ReadSession, WriteSession
 from app.firms import service
 from app.firms.errors import SignupDisabled
@@ -23,7 +24,7 @@ from app.firms.models import (
 )
 from app.openapi import AUTH_PROBLEMS, problem_responses
 
-router = APIRouter(prefix="/v1", tags=["firm"])
+router = APIRouter(route_class=CheckedRoute, prefix="/v1", tags=["firm"])
 FirmRead = Annotated[Principal, Scoped("firm:read")]
 FirmWrite = Annotated[Principal, Scoped("firm:write")]
 UsersRead = Annotated[Principal, Scoped("users:read")]
@@ -82,7 +83,7 @@ async def me(session: ReadSession, principal: FirmRead) -> Me:
     )
 
 
-users = APIRouter(prefix="/v1/users", tags=["users"])
+users = APIRouter(route_class=CheckedRoute, prefix="/v1/users", tags=["users"])
 
 
 @users.post(

@@ -5,7 +5,7 @@ from enum import StrEnum
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
-from app.core.models import InputModel, PublicModel, created_at_field, id_field
+from app.core.models import Day, InputModel, PublicModel, created_at_field, id_field
 
 
 class HabilitationStatus(StrEnum):
@@ -41,4 +41,4 @@ class HabilitationPublic(PublicModel):
 
 
 class HabilitationStep(InputModel):
-    on: date | None = Field(default=None, description="Default: today (Europe/Paris)")
+    on: Day | None = Field(default=None, description="Default: today (Europe/Paris)")

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 
 from app.auth.deps import Principal, Scoped
 from app.core.clock import ClockDep
+from app.core.routing import CheckedRoute
 from app.db import ReadSession, WriteSession
 from app.habilitations import service
 from app.habilitations.models import HabilitationPublic, HabilitationStatus, HabilitationStep
@@ -14,7 +15,9 @@ Read = Annotated[Principal, Scoped("establishments:read")]
 Write = Annotated[Principal, Scoped("establishments:write")]
 
 router = APIRouter(
-    prefix="/v1/establishments/{establishment_id}/habilitation", tags=["habilitation"]
+    route_class=CheckedRoute,
+    prefix="/v1/establishments/{establishment_id}/habilitation",
+    tags=["habilitation"],
 )
 
 

@@ -4,12 +4,13 @@ from fastapi import APIRouter, Query
 
 from app.auth.deps import Principal, Scoped
 from app.core.models import Day
+from app.core.routing import CheckedRoute
 from app.legal import service
 from app.legal.models import LegalParameters, Simulation, SimulationResult
 from app.legal.table import Regime
 from app.openapi import problem_responses
 
-router = APIRouter(tags=["amounts"])
+router = APIRouter(route_class=CheckedRoute, tags=["amounts"])
 
 
 @router.get(
