@@ -21,8 +21,14 @@ from app.firms.scopes import ROLE_SCOPES, SCOPES
 
 __all__ = ["Bearer", "CurrentPrincipal", "Principal", "Scoped", "ScopedBearer", "SettingsDep"]
 
-# What is read of the user on every authenticated request: (active, role, firm account).
-USER_STATUS = (col(User.active), col(User.role), col(User.firm_account_id))
+# What is read of the user on every authenticated request: (active, role, firm account, token
+# generation).
+USER_STATUS = (
+    col(User.active),
+    col(User.role),
+    col(User.firm_account_id),
+    col(User.token_generation),
+)
 _USER_STATUS = sa_select(*USER_STATUS).where(col(User.id) == bindparam("user_id"))
 
 
@@ -38,8 +44,14 @@ def authorize(
     claims: security.AccessClaims, status: Sequence[Any] | None, required: Iterable[str]
 ) -> Principal:
     """The caller, from a verified token and the user's `USER_STATUS` row as read now: 401 when
-    the user is gone, deactivated or in another firm, 403 when a required scope is missing."""
-    if status is None or not status[0] or status[2] != claims.firm_account_id:
+    the user is gone, deactivated or in another firm, or the token was issued before the user's
+    last deactivation, role change or password change; 403 when a required scope is missing."""
+    if (
+        status is None
+        or not status[0]
+        or status[2] != claims.firm_account_id
+        or status[3] != claims.generation
+    ):
         raise Unauthorized("Invalid or expired token")
     role = Role(status[1])
     scopes = claims.scopes & ROLE_SCOPES[role]

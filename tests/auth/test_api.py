@@ -101,6 +101,7 @@ def issue(settings: Any, clock: Any, user_id: uuid.UUID, firm_id: uuid.UUID, **k
         "firm_account_id": firm_id,
         "role": "owner",
         "scopes": sorted(SCOPES),
+        "generation": 0,
         "now": clock.now(),
     }
     values.update(kw)
@@ -228,6 +229,9 @@ def test_token_naming_another_firm_than_the_users_is_401_r4(client, settings, cl
         ("scope", None),
         ("exp", None),
         ("iat", None),
+        ("gen", None),
+        ("gen", "0"),
+        ("gen", True),
     ],
 )
 def test_signed_token_with_missing_or_malformed_claim_is_401_not_500(
