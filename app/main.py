@@ -16,6 +16,7 @@ from app.clients.routes import clients, establishments
 from app.config import Settings, get_settings
 from app.contracts.routes import router as contracts_router
 from app.core.clock import Clock
+from app.core.headers import SecurityHeaders
 from app.core.uploads import UploadSizeLimit
 from app.db import (
     CloseReadSessions,
@@ -161,6 +162,7 @@ def create_app(
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(UploadSizeLimit, limit=settings.max_upload_bytes)
     app.add_middleware(CloseReadSessions)
+    app.add_middleware(SecurityHeaders, token_paths=("/v1/auth/token", "/v1/auth/refresh"))
     mount_docs(app)
     return app
 

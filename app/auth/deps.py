@@ -11,6 +11,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 
+from app.auth.errors import AccessTokenExpired
 from app.config import Settings
 from app.core import security
 from app.core.principal import Principal
@@ -71,6 +72,8 @@ def verified_claims(request: Request) -> security.AccessClaims:
     settings: Settings = request.app.state.settings
     try:
         return security.decode_access_token(settings, token)
+    except security.TokenExpired as exc:
+        raise AccessTokenExpired() from exc
     except security.InvalidToken as exc:
         raise Unauthorized("Invalid or expired token") from exc
 

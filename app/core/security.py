@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 import anyio.to_thread
-from jose import JWTError, jwt
+from jose import ExpiredSignatureError, JWTError, jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
@@ -45,6 +45,10 @@ async def verify_password(password: str, password_hash: str | None) -> bool:
 
 
 class InvalidToken(Exception):
+    pass
+
+
+class TokenExpired(InvalidToken):
     pass
 
 
@@ -91,7 +95,7 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
         settings.jwt_secret, settings.jwt_audience, settings.jwt_issuer, token
     )
     if time.time() >= expires:
-        raise InvalidToken("expired")
+        raise TokenExpired("expired")
     return claims
 
 
@@ -102,6 +106,8 @@ def _verified(secret: str, audience: str, issuer: str, token: str) -> tuple[Acce
         claims = jwt.decode(
             token, secret, algorithms=ALGORITHMS, audience=audience, issuer=issuer, options=options
         )
+    except ExpiredSignatureError as exc:
+        raise TokenExpired(str(exc)) from exc
     except JWTError as exc:
         raise InvalidToken(str(exc)) from exc
     missing = [c for c in REQUIRED_CLAIMS if c not in claims]
