@@ -83,3 +83,13 @@ def test_a_header_the_route_already_set_is_replaced_not_repeated():
     raw = [(k.lower(), v) for k, v in response.headers.multi_items()]
     assert raw.count(("x-content-type-options", "nosniff")) == 1
     assert [v for k, v in raw if k == "cache-control"] == ["no-store"]
+
+
+def test_the_openapi_document_declares_the_token_and_401_headers(client):
+    spec = client.get("/openapi.json").json()
+    for path in ("/v1/auth/token", "/v1/auth/refresh"):
+        headers = spec["paths"][path]["post"]["responses"]["200"]["headers"]
+        assert {"Cache-Control", "Pragma"} <= headers.keys()
+    ref = {"$ref": "#/components/headers/WWW-Authenticate"}
+    assert spec["paths"]["/v1/me"]["get"]["responses"]["401"]["headers"]["WWW-Authenticate"] == ref
+    assert "invalid_token" in spec["components"]["headers"]["WWW-Authenticate"]["description"]
