@@ -46,7 +46,7 @@ def authorize(
 ) -> Principal:
     """The caller, from a verified token and the user's `USER_STATUS` row as read now: 401 when
     the user is gone, deactivated or in another firm, or the token was issued before the user's
-    last deactivation, role change or password change; 403 when a required scope is missing."""
+    last deactivation or role change (`end_sessions`); 403 when a required scope is missing."""
     if (
         status is None
         or not status[0]

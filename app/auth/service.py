@@ -186,9 +186,10 @@ async def logout(session: AsyncSession, *, refresh_token: str, now: datetime) ->
 
 
 async def end_sessions(session: AsyncSession, *, user: User, now: datetime) -> None:
-    """Refuse every token the user holds: on a deactivation, a role change or a new password.
-    The access tokens by their generation (checked on every request), the refresh tokens by
-    revoking them. `user` is the row the caller has locked for this change."""
+    """Refuse every token the user holds: on a deactivation or a role change (and on a password
+    change, once there is one). The access tokens by their generation (checked on every
+    request), the refresh tokens by revoking them. `user` is the row the caller has locked for
+    this change."""
     user.token_generation += 1
     session.add(user)
     await session.exec(
