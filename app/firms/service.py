@@ -158,7 +158,9 @@ async def update_user(
     user.sqlmodel_update(data.model_dump(exclude_unset=True, exclude_none=True))
     session.add(user)
     if changes:
-        # Every token issued before stays refused, even once the user is reactivated.
+        # Every token issued before stays refused, even once the user is reactivated. A
+        # reactivation ends them too: a login that read the user just before the deactivation
+        # committed may have written its refresh token just after.
         await auth_service.end_sessions(session, user=user, now=now)
     for action, before, after in changes:
         await audit.record(
