@@ -100,6 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     p_api.add_argument("--output", type=Path, default=ROOT / "openapi.json")
     args = parser.parse_args(argv)
 
+    if args.command != "openapi":  # the document is made with throwaway settings
+        from app.config import configuration_problems
+
+        problems = configuration_problems()
+        for problem in problems:
+            print(f"configuration error: {problem}", file=sys.stderr)
+        if problems:
+            return 2
     if args.command == "migrate":
         migrate()
     elif args.command == "serve":

@@ -9,8 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 log = logging.getLogger("app.config")
 
@@ -161,3 +161,20 @@ def _generated_once(data_dir: Path, name: str, what: str, value: str) -> str:
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def configuration_problems() -> list[str]:
+    """What is wrong with the environment's settings, one line per problem (never a value: it
+    may be a secret); empty when they are valid."""
+    try:
+        get_settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors(include_url=False, include_input=False):
+            message = error["msg"].removeprefix("Value error, ")
+            name = "_".join(str(part) for part in error["loc"]).upper()
+            lines.append(f"{name}: {message}" if name else message)
+        return lines
+    except SettingsError as exc:  # e.g. a value pydantic-settings cannot decode
+        return [str(exc)]
+    return []

@@ -17,7 +17,7 @@ from app.config import Settings, get_settings
 from app.contracts.routes import router as contracts_router
 from app.core import crypto
 from app.core.clock import Clock
-from app.core.headers import NoSniff
+from app.core.headers import SecurityHeaders
 from app.core.uploads import BodySizeLimit
 from app.db import (
     CloseReadSessions,
@@ -168,7 +168,7 @@ def create_app(
         json_limit=settings.max_json_bytes,
     )
     app.add_middleware(CloseReadSessions)
-    app.add_middleware(NoSniff)
+    app.add_middleware(SecurityHeaders, token_paths=("/v1/auth/token", "/v1/auth/refresh"))
     mount_docs(app)
     return app
 

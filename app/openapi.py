@@ -14,6 +14,13 @@ AUTH_PROBLEMS = (401, 403, 503)
 
 
 _PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
+_WWW_AUTHENTICATE = {
+    "description": (
+        '`Bearer`; for an expired access token `Bearer error="invalid_token", '
+        'error_description="The access token expired"` (RFC 6750): refresh it'
+    ),
+    "schema": {"type": "string"},
+}
 
 
 def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
@@ -34,6 +41,13 @@ def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
             for code, response in responses.items():
                 if code[0] in "45" and "$ref" not in response:
                     response["content"] = {PROBLEM_JSON: {"schema": dict(_PROBLEM_SCHEMA)}}
+                if code == "401":
+                    response.setdefault("headers", {})["WWW-Authenticate"] = {
+                        "$ref": "#/components/headers/WWW-Authenticate"
+                    }
+    schema.setdefault("components", {}).setdefault("headers", {})["WWW-Authenticate"] = dict(
+        _WWW_AUTHENTICATE
+    )
     schemas = schema.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)

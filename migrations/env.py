@@ -3,6 +3,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel.sql.sqltypes import AutoString
 
@@ -12,6 +13,8 @@ from app.core.crypto import Encrypted
 from app.db import DecimalType, UTCDateTime, make_sync_engine, metadata
 
 config = context.config
+# pg_advisory_lock's key for migrations: any fixed 64-bit number that nothing else uses.
+MIGRATION_LOCK_KEY = 0x61_70_61_72_74_6D_69_67  # "apartmig"
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
@@ -57,7 +60,19 @@ def run_online() -> None:
         )
     engine = make_sync_engine(settings)
     with engine.connect() as conn:
-        _run(conn)
+        if conn.dialect.name == "postgresql":
+            # Replicas starting together migrate one at a time; the others then find the schema
+            # at head and have nothing to do. The lock is the session's: it outlives the commit.
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            conn.commit()
+            try:
+                _run(conn)
+            finally:
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                conn.commit()
+        else:
+            _run(conn)
     engine.dispose()
 
 

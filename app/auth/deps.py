@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 
+from app.auth.errors import AccessTokenExpired
 from app.config import Settings
 from app.core import security
 from app.core.principal import Principal
@@ -20,11 +21,16 @@ from app.firms.scopes import ROLE_SCOPES, SCOPES
 
 __all__ = ["Bearer", "CurrentPrincipal", "Principal", "Scoped", "ScopedBearer", "SettingsDep"]
 
-# What is read of the user on every authenticated request: (active, role, firm account). Table
-# columns, not the model's attributes: a statement of table columns only is executed as it is,
-# without the ORM's compile and result steps.
+# What is read of the user on every authenticated request: (active, role, firm account, token
+# generation). Table columns, not the model's attributes: a statement of table columns only is
+# executed as it is, without the ORM's compile and result steps.
 _USERS = User.__table__  # type: ignore[attr-defined]
-USER_STATUS = (_USERS.c.active, _USERS.c.role, _USERS.c.firm_account_id)
+USER_STATUS = (
+    _USERS.c.active,
+    _USERS.c.role,
+    _USERS.c.firm_account_id,
+    _USERS.c.token_generation,
+)
 _USER_STATUS = sa_select(*USER_STATUS).where(_USERS.c.id == bindparam("user_id"))
 
 
@@ -40,8 +46,14 @@ def authorize(
     claims: security.AccessClaims, status: Sequence[Any] | None, required: Iterable[str]
 ) -> Principal:
     """The caller, from a verified token and the user's `USER_STATUS` row as read now: 401 when
-    the user is gone, deactivated or in another firm, 403 when a required scope is missing."""
-    if status is None or not status[0] or status[2] != claims.firm_account_id:
+    the user is gone, deactivated or in another firm, or the token was issued before the user's
+    last deactivation or role change (`end_sessions`); 403 when a required scope is missing."""
+    if (
+        status is None
+        or not status[0]
+        or status[2] != claims.firm_account_id
+        or status[3] != claims.generation
+    ):
         raise Unauthorized("Invalid or expired token")
     role = Role(status[1])
     scopes = claims.scopes & ROLE_SCOPES[role]
@@ -61,6 +73,8 @@ def verified_claims(request: Request) -> security.AccessClaims:
     settings: Settings = request.app.state.settings
     try:
         return security.decode_access_token(settings, token)
+    except security.TokenExpired as exc:
+        raise AccessTokenExpired() from exc
     except security.InvalidToken as exc:
         raise Unauthorized("Invalid or expired token") from exc
 

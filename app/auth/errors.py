@@ -17,6 +17,19 @@ class InvalidRefreshToken(Unauthorized):
         super().__init__(detail)
 
 
+class AccessTokenExpired(Unauthorized):
+    """RFC 6750 §3.1: the client learns it should refresh rather than log in again."""
+
+    headers = {
+        "WWW-Authenticate": (
+            'Bearer error="invalid_token", error_description="The access token expired"'
+        )
+    }
+
+    def __init__(self) -> None:
+        super().__init__("The access token expired")
+
+
 class InvalidScope(DomainError):
     status, code, title = 400, "invalid_scope", "Invalid scope"
 

@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
@@ -12,12 +12,21 @@ from app.db import WriteSession
 from app.openapi import problem_responses
 
 router = APIRouter(route_class=CheckedRoute, prefix="/v1/auth", tags=["auth"])
+# RFC 6749 §5.1: a token answer is never stored (set by app.core.headers.SecurityHeaders).
+_TOKEN_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            "Cache-Control": {"description": "`no-store`", "schema": {"type": "string"}},
+            "Pragma": {"description": "`no-cache`", "schema": {"type": "string"}},
+        }
+    }
+}
 
 
 @router.post(
     "/token",
     operation_id="auth-token",
-    responses=problem_responses(400, 401, 422, 429),
+    responses={**_TOKEN_ANSWER, **problem_responses(400, 401, 422, 429)},
 )
 async def issue_token(
     request: Request,
@@ -38,7 +47,11 @@ async def issue_token(
     )
 
 
-@router.post("/refresh", operation_id="auth-refresh", responses=problem_responses(401, 422))
+@router.post(
+    "/refresh",
+    operation_id="auth-refresh",
+    responses={**_TOKEN_ANSWER, **problem_responses(401, 422)},
+)
 async def refresh_token(
     body: RefreshRequest, session: WriteSession, settings: SettingsDep, clock: ClockDep
 ) -> TokenPair:

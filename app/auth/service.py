@@ -89,6 +89,7 @@ async def _issue(
         firm_account_id=user.firm_account_id,
         role=user.role,
         scopes=scopes,
+        generation=user.token_generation,
         now=now,
     )
     refresh = security.new_refresh_token()
@@ -184,9 +185,15 @@ async def logout(session: AsyncSession, *, refresh_token: str, now: datetime) ->
         await _revoke_family(session, row.family_id, now)
 
 
-async def revoke_user_tokens(session: AsyncSession, *, user_id: uuid.UUID, now: datetime) -> None:
+async def end_sessions(session: AsyncSession, *, user: User, now: datetime) -> None:
+    """Refuse every token the user holds: on a deactivation or a role change (and on a password
+    change, once there is one). The access tokens by their generation (checked on every
+    request), the refresh tokens by revoking them. `user` is the row the caller has locked for
+    this change."""
+    user.token_generation += 1
+    session.add(user)
     await session.exec(
         update(RefreshToken)
-        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
+        .where(col(RefreshToken.user_id) == user.id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=now)
     )

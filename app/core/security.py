@@ -10,14 +10,15 @@ from functools import lru_cache
 from typing import Any
 
 import anyio.to_thread
-from jose import JWTError, jwt
+from jose import ExpiredSignatureError, JWTError, jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from app.config import Settings
 
 ALGORITHMS = ["HS256"]
-REQUIRED_CLAIMS = ("sub", "fid", "role", "scope", "iat", "exp", "iss", "aud", "jti")
+# `gen`: the user's token generation when the token was issued (see User.token_generation).
+REQUIRED_CLAIMS = ("sub", "fid", "role", "scope", "gen", "iat", "exp", "iss", "aud", "jti")
 
 
 # Argon2id with OWASP's first recommended configuration (19 MiB, 2 passes, 1 lane): about 50 ms
@@ -47,6 +48,10 @@ class InvalidToken(Exception):
     pass
 
 
+class TokenExpired(InvalidToken):
+    pass
+
+
 @dataclass(frozen=True)
 class AccessClaims:
     user_id: uuid.UUID
@@ -54,6 +59,7 @@ class AccessClaims:
     role: str
     scopes: frozenset[str]
     jti: str
+    generation: int
 
 
 def issue_access_token(
@@ -63,6 +69,7 @@ def issue_access_token(
     firm_account_id: uuid.UUID,
     role: str,
     scopes: list[str],
+    generation: int,
     now: datetime,
 ) -> tuple[str, datetime]:
     expires_at = now + timedelta(seconds=settings.access_token_ttl_seconds)
@@ -71,6 +78,7 @@ def issue_access_token(
         "fid": str(firm_account_id),
         "role": role,
         "scope": " ".join(scopes),
+        "gen": generation,
         "iat": int(now.timestamp()),
         "exp": int(expires_at.timestamp()),
         "iss": settings.jwt_issuer,
@@ -87,7 +95,7 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
         settings.jwt_secret, settings.jwt_audience, settings.jwt_issuer, token
     )
     if time.time() >= expires:
-        raise InvalidToken("expired")
+        raise TokenExpired("expired")
     return claims
 
 
@@ -98,6 +106,8 @@ def _verified(secret: str, audience: str, issuer: str, token: str) -> tuple[Acce
         claims = jwt.decode(
             token, secret, algorithms=ALGORITHMS, audience=audience, issuer=issuer, options=options
         )
+    except ExpiredSignatureError as exc:
+        raise TokenExpired(str(exc)) from exc
     except JWTError as exc:
         raise InvalidToken(str(exc)) from exc
     missing = [c for c in REQUIRED_CLAIMS if c not in claims]
@@ -110,10 +120,17 @@ def _verified(secret: str, audience: str, issuer: str, token: str) -> tuple[Acce
             role=str(claims["role"]),
             scopes=frozenset(str(claims["scope"]).split()),
             jti=str(claims["jti"]),
+            generation=_integer(claims["gen"]),
         )
         return access, int(claims["exp"])
     except (ValueError, TypeError, AttributeError) as exc:
         raise InvalidToken("malformed claims") from exc
+
+
+def _integer(value: Any) -> int:
+    if type(value) is not int:  # not a bool, a float or a string
+        raise TypeError("not an integer")
+    return value
 
 
 def new_refresh_token() -> str:

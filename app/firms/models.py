@@ -67,6 +67,10 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     role: Role = Field(sa_type=String(16))
     active: bool = Field(default=True)
+    # Carried by each access token (`gen`) and bumped by a deactivation or a role change (and a
+    # password change, once there is one): a token of an older generation is refused. A counter,
+    # not a time, so a token issued in the same second as the change is not ambiguous.
+    token_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = created_at_field()
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.audit import service as audit
 from app.auth import service as auth_service
 from app.core import security
 from app.core.integrity import flush_or_raise
@@ -144,10 +145,34 @@ async def update_user(
     )
     if loses_owner and await _active_owners(session, principal.firm_account_id) <= 1:
         raise LastOwner()
+    changes: list[tuple[str, str, str]] = []  # (action, before, after), audited (R26)
+    if data.role is not None and data.role != user.role:
+        changes.append(("user.role_changed", user.role, data.role))
+    if data.active is not None and data.active != user.active:
+        verb, before, after = (
+            ("reactivated", "inactive", "active")
+            if data.active
+            else ("deactivated", "active", "inactive")
+        )
+        changes.append((f"user.{verb}", before, after))
     user.sqlmodel_update(data.model_dump(exclude_unset=True, exclude_none=True))
     session.add(user)
-    if data.active is False:
-        await auth_service.revoke_user_tokens(session, user_id=user.id, now=now)
+    if changes:
+        # Every token issued before stays refused, even once the user is reactivated. A
+        # reactivation ends them too: a login that read the user just before the deactivation
+        # committed may have written its refresh token just after.
+        await auth_service.end_sessions(session, user=user, now=now)
+    for action, before, after in changes:
+        await audit.record(
+            session,
+            principal,
+            action=action,
+            resource_type="user",
+            resource_id=user.id,
+            before=before,
+            after=after,
+            at=now,
+        )
     await session.flush()
     return user
 

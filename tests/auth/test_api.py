@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -101,6 +102,7 @@ def issue(settings: Any, clock: Any, user_id: uuid.UUID, firm_id: uuid.UUID, **k
         "firm_account_id": firm_id,
         "role": "owner",
         "scopes": sorted(SCOPES),
+        "generation": 0,
         "now": clock.now(),
     }
     values.update(kw)
@@ -184,11 +186,28 @@ def test_hs512_token_is_401_only_hs256_is_accepted(client, settings, owner):
     assert_unauthorized(me(client, f"{signing_input}.{b64url(digest.digest())}"))
 
 
-def test_expired_access_token_is_401_with_www_authenticate(client, settings, clock, owner):
+EXPIRED = 'Bearer error="invalid_token", error_description="The access token expired"'
+
+
+def test_expired_access_token_is_401_saying_it_expired_rfc6750(client, settings, clock, owner):
     # JWT expiry is checked against the real clock: issue the token long enough in the past.
     past = clock.now() - timedelta(seconds=settings.access_token_ttl_seconds + 120)
     expired = issue(settings, clock, owner["user_id"], owner["firm_id"], now=past)
-    assert_unauthorized(me(client, expired))
+    response = me(client, expired)
+    assert_problem(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"] == EXPIRED
+
+
+def test_token_that_expires_after_its_first_use_is_401_saying_it_expired(
+    client, settings, owner, monkeypatch
+):
+    # Verified once, its claims are cached: the expiry is checked again on each use.
+    assert me(client, owner["access_token"]).status_code == 200
+    later = time.time() + settings.access_token_ttl_seconds + 1
+    monkeypatch.setattr(security.time, "time", lambda: later)
+    response = me(client, owner["access_token"])
+    assert_problem(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"] == EXPIRED
 
 
 def test_token_for_another_audience_is_401_with_www_authenticate(client, settings, clock, owner):
@@ -228,6 +247,9 @@ def test_token_naming_another_firm_than_the_users_is_401_r4(client, settings, cl
         ("scope", None),
         ("exp", None),
         ("iat", None),
+        ("gen", None),
+        ("gen", "0"),
+        ("gen", True),
     ],
 )
 def test_signed_token_with_missing_or_malformed_claim_is_401_not_500(

@@ -1,12 +1,15 @@
 """Users, roles, the firm account and sign-up (R1 for the firm's SIRET, R4 tenant isolation)."""
 
+import functools
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.auth import service as auth_service
 from app.firms import service as firms_service
 from app.firms.models import User
 from app.firms.rules import ESTABLISHMENT_LIMIT
@@ -209,18 +212,102 @@ def test_unknown_role_is_422_naming_role(client):
 # --- changing users ------------------------------------------------------------------------
 
 
-def test_patch_user_role_changes_it_and_the_scopes_of_existing_tokens(client):
+def test_patch_user_role_changes_it_and_refuses_the_tokens_issued_before(client):
     _, owner = firm_headers(client)
     admin = create_user(client, owner, "admin")
-    admin_headers = headers_of(client, admin)
+    admin_pair = login_as(client, admin)
+    admin_headers = bearer(admin_pair["access_token"])
     assert client.get("/v1/users", headers=admin_headers).status_code == 200
     response = patch_user(client, owner, admin["id"], {"role": "member"})
     assert response.status_code == 200, response.text
     assert response.json()["role"] == "member"
     assert client.get(f"/v1/users/{admin['id']}", headers=owner).json()["role"] == "member"
-    # The token issued while admin now carries only the member's scopes.
-    assert_problem(client.get("/v1/users", headers=admin_headers), 403, "forbidden")
-    assert me_of(client, admin_headers)["scopes"] == sorted(ROLE_SCOPES["member"])
+    # The tokens issued while admin are refused, access and refresh alike (the test clock does
+    # not move: the change happens in the same second as the login).
+    assert_unauthorized(client.get("/v1/me", headers=admin_headers))
+    assert_unauthorized(client.get("/v1/users", headers=admin_headers))
+    refreshed = client.post("/v1/auth/refresh", json={"refresh_token": admin_pair["refresh_token"]})
+    assert_unauthorized(refreshed, "invalid_refresh_token")
+    # A new login carries the member's scopes.
+    assert me_of(client, headers_of(client, admin))["scopes"] == sorted(ROLE_SCOPES["member"])
+
+
+def test_a_patch_that_changes_nothing_keeps_the_users_tokens(client):
+    _, owner = firm_headers(client)
+    member = create_user(client, owner)
+    member_headers = headers_of(client, member)
+    body = {"role": "member", "active": True}
+    assert patch_user(client, owner, member["id"], body).status_code == 200
+    assert me_of(client, member_headers)["user"]["id"] == member["id"]
+
+
+def test_reactivated_user_old_access_token_stays_refused_401(client):
+    _, owner = firm_headers(client)
+    member = create_user(client, owner)
+    old = bearer(login_as(client, member)["access_token"])
+    company = make_client(client, owner)
+    assert patch_user(client, owner, member["id"], {"active": False}).status_code == 200
+    assert patch_user(client, owner, member["id"], {"active": True}).status_code == 200
+    assert_unauthorized(client.get("/v1/me", headers=old))
+    # GET by id reads the caller's status in the same query as the row: refused there too.
+    assert_unauthorized(client.get(f"/v1/clients/{company['id']}", headers=old))
+    establishment = make_establishment(client, owner, company)
+    assert_unauthorized(client.get(f"/v1/establishments/{establishment['id']}", headers=old))
+    fresh = headers_of(client, member)
+    assert client.get(f"/v1/establishments/{establishment['id']}", headers=fresh).status_code == 200
+
+
+def test_ending_a_users_sessions_refuses_their_access_and_refresh_tokens(client, session, portal):
+    # What a password change calls: every token issued before is refused, at once.
+    _, owner = firm_headers(client)
+    member = create_user(client, owner)
+    pair = login_as(client, member)
+    user = session.get(User, uuid.UUID(member["id"]))
+    portal.call(
+        functools.partial(
+            auth_service.end_sessions, session._session, user=user, now=datetime.now(UTC)
+        )
+    )
+    session.commit()
+    assert_unauthorized(client.get("/v1/me", headers=bearer(pair["access_token"])))
+    refreshed = client.post("/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert_unauthorized(refreshed, "invalid_refresh_token")
+    assert me_of(client, headers_of(client, member))["user"]["id"] == member["id"]
+
+
+# --- R26: changes of users are audited -----------------------------------------------------
+
+
+def user_trail(client: TestClient, headers: dict[str, str], user_id: str) -> list[Any]:
+    response = client.get("/v1/events", params={"resource_id": user_id}, headers=headers)
+    assert response.status_code == 200, response.text
+    return [
+        (e["action"], e["resource_type"], e["status_before"], e["status_after"], e["actor_id"])
+        for e in response.json()["items"]
+    ]
+
+
+def test_r26_deactivating_reactivating_and_changing_a_role_each_write_one_event(client):
+    _, owner = firm_headers(client)
+    owner_id = me_of(client, owner)["user"]["id"]
+    member = create_user(client, owner)
+    for body in ({"active": False}, {"active": True}, {"role": "admin"}):
+        assert patch_user(client, owner, member["id"], body).status_code == 200
+    assert user_trail(client, owner, member["id"]) == [
+        ("user.deactivated", "user", "active", "inactive", owner_id),
+        ("user.reactivated", "user", "inactive", "active", owner_id),
+        ("user.role_changed", "user", "member", "admin", owner_id),
+    ]
+
+
+def test_r26_a_user_patch_that_changes_nothing_or_fails_writes_no_event(client):
+    _, owner = firm_headers(client)
+    owner_id = me_of(client, owner)["user"]["id"]
+    member = create_user(client, owner)
+    assert patch_user(client, owner, member["id"], {"role": "member"}).status_code == 200
+    assert_problem(patch_user(client, owner, owner_id, {"active": False}), 409, "last_owner")
+    assert user_trail(client, owner, member["id"]) == []
+    assert user_trail(client, owner, owner_id) == []
 
 
 def test_unknown_field_in_user_patch_is_422(client):

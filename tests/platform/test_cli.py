@@ -1,12 +1,18 @@
-"""The command line: migrations and creating a firm where public sign-up is off."""
+"""The command line: migrations, creating a firm where public sign-up is off, and configuration
+errors told in one line each."""
 
+import os
+import subprocess
+import sys
+
+import pytest
 from sqlmodel import Session, select
 
 from app import cli
 from app.config import get_settings
 from app.db import make_sync_engine
 from app.firms.models import FirmAccount, User
-from tests.conftest import ScratchDatabase
+from tests.conftest import ROOT, ScratchDatabase
 
 
 def test_create_firm_command_creates_the_firm_and_its_owner(tmp_path, monkeypatch, capsys):
@@ -49,3 +55,49 @@ def test_create_firm_command_refuses_an_invalid_siret(tmp_path, monkeypatch, cap
     ]  # fmt: skip
     assert cli.main(args) == 2
     assert "siret" in capsys.readouterr().err
+
+
+def run_cli(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The command in a process of its own, from an empty folder (no `.env`), with only the
+    given settings."""
+    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=tmp_path,
+        env={**base, "PYTHONPATH": str(ROOT), "DATA_DIR": str(tmp_path / "data"), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+FIRM_ARGS = (
+    "--name", "Cabinet", "--siret", "73282932000074", "--email", "a@cli-exemple.fr",
+    "--owner-email", "b@cli-exemple.fr", "--owner-name", "Boss",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "lines"),
+    [
+        (("serve", "--port", "1"), {"ENVIRONMENT": "production"}, ["JWT_SECRET is required"]),
+        (("migrate",), {"JWT_SECRET": "short"}, ["JWT_SECRET must be at least 32 bytes"]),
+        (
+            ("create-firm", *FIRM_ARGS),
+            {"ACCESS_TOKEN_TTL_SECONDS": "5", "DB_POOL_SIZE": "many", "OWNER_PASSWORD": "x" * 12},
+            ["DB_POOL_SIZE: Input should be", "ACCESS_TOKEN_TTL_SECONDS: Input should be"],
+        ),
+    ],
+)
+def test_a_configuration_error_is_one_line_per_problem_and_exit_code_2(
+    tmp_path, command, env, lines
+):
+    result = run_cli(tmp_path, *command, **env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = result.stderr.splitlines()
+    assert len(errors) == len(lines), result.stderr
+    for error, expected in zip(errors, lines, strict=True):
+        assert error.startswith("configuration error: ") and expected in error, error
+    assert not (tmp_path / "data" / "app.db").exists()  # nothing was migrated

@@ -1,0 +1,53 @@
+"""`python -m app.cli serve` as an operator runs it: migrations, then uvicorn, in one process."""
+
+import logging
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, TEST_SECRET, ScratchDatabase
+from tests.support.live_server import STARTUP_SECONDS, free_port
+
+
+@pytest.mark.server
+def test_readyz_probes_log_nothing_from_alembic(tmp_path):
+    db = ScratchDatabase(tmp_path, "serve")
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": db.url, "JWT_SECRET": TEST_SECRET}
+    env["DATA_DIR"] = str(tmp_path)
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "1"]
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.2)
+        started = log_path.read_text()
+        for _ in range(3):
+            assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        db.drop()
+    output = log_path.read_text()
+    # The migrations at start-up log their context once; the probes add nothing of alembic's.
+    assert "Context impl" in started
+    assert output.count("[alembic") == started.count("[alembic"), output
+
+
+def test_readyz_logs_nothing_at_info(client, caplog):
+    with caplog.at_level(logging.INFO):
+        assert client.get("/readyz").status_code == 200
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("alembic")] == []
