@@ -9,11 +9,18 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.lifecycle import create_request, ready_establishment, request_payload
+from tests.support.lifecycle import (
+    accepted_request,
+    create_request,
+    ready_establishment,
+    request_payload,
+)
 from tests.support.live_server import live_server
 from tests.support.problems import assert_problem
 
 pytestmark = pytest.mark.server
+
+FILED_AT = "2020-06-15T10:00:00+02:00"
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +112,32 @@ def test_r14_ten_racing_edits_onto_one_period_let_exactly_one_through(server, ht
     with_period = [r for r in live_requests(http, ctx) if r["start_on"] is not None]
     assert len(with_period) == 1
     assert (with_period[0]["start_on"], with_period[0]["end_on"]) == ("2020-04-01", "2020-05-31")
+
+
+def test_r14_racing_extension_filings_and_creations_over_them_let_one_through_each(server, http):
+    # On four establishments at once: an amendment extending the accepted request to
+    # 2020-08-31 is filed while three requests starting on that day are created.
+    contexts = [ready_establishment(http) for _ in range(4)]
+    calls, headers = [], []
+    for ctx in contexts:
+        request = accepted_request(http, ctx)  # 2020-03-16 – 2020-06-30
+        amendment = http.post(
+            f"/v1/authorization-requests/{request['id']}/amendments",
+            headers=ctx["headers"],
+            json={"end_on": "2020-08-31"},
+        ).json()
+        path = f"/v1/establishments/{ctx['establishment']['id']}/authorization-requests"
+        over_it = request_payload(start_on="2020-08-31", end_on="2020-09-30", forecast_hours="500")
+        calls += [("POST", f"/v1/amendments/{amendment['id']}/file", {"filed_at": FILED_AT})]
+        calls += [("POST", path, over_it)] * 3
+        headers += [ctx["headers"]] * 4
+
+    responses = simultaneously_as(server, headers, calls)
+
+    for n in range(4):
+        mine = responses[4 * n : 4 * n + 4]
+        statuses = Counter(r.status_code for r in mine)
+        assert statuses[409] == 3 and statuses[200] + statuses[201] == 1, [r.text for r in mine]
+        for r in mine:
+            if r.status_code == 409:
+                assert_problem(r, 409, "overlapping_request")
