@@ -32,5 +32,6 @@ ENV PATH=/venv/bin:$PATH \
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
     CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"
-# Migrations first, then uvicorn (the `serve` command does both).
+# Migrations first, then uvicorn (the `serve` command does both). X-Forwarded-For is believed
+# only from the proxies FORWARDED_ALLOW_IPS names (none by default): set it behind a proxy.
 CMD ["python", "-m", "app.cli", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

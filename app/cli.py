@@ -21,8 +21,20 @@ def migrate() -> None:
 def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from app.config import get_settings
+
     migrate()
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+    trusted = get_settings().forwarded_allow_ips.strip()
+    # uvicorn alone believes X-Forwarded-For from 127.0.0.1: forwarded headers are read only
+    # when FORWARDED_ALLOW_IPS names the proxies that send them.
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )
 
 
 def create_firm(args: argparse.Namespace) -> int:

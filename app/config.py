@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=30, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=1)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses
+    # or networks, `*` for any). Empty: none, the client address is the TCP peer's (the login
+    # throttle counts per address, so no client may pick its own).
+    forwarded_allow_ips: str = ""
 
     @model_validator(mode="before")
     @classmethod

@@ -3,7 +3,6 @@ from app.errors import DomainError, Unauthorized
 
 class InvalidCredentials(Unauthorized):
     code, title = "invalid_credentials", "Invalid credentials"
-    keep_changes = True  # the failure is counted for throttling
 
     def __init__(self) -> None:
         super().__init__("E-mail or password is incorrect")

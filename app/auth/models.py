@@ -24,7 +24,8 @@ class RefreshToken(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed logins per key (`account:<email>` or `address:<ip>`) in the current window."""
+    """Login attempts counted per key (`account:<email>` or `address:<ip>`) in the current
+    window: each is counted before its password is checked; a success gives its own back."""
 
     __tablename__ = "login_throttle"
 

@@ -2,7 +2,7 @@ import math
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, literal, update
+from sqlalchemy import case, literal, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -26,40 +26,41 @@ def _throttle_keys(settings: Settings, email: str, address: str | None) -> dict[
     }
 
 
-async def _check_throttle(
+async def _take_attempt(
     session: AsyncSession, settings: Settings, limits: dict[str, int], now: datetime
 ) -> None:
+    """Count this attempt under every key before its password is checked, or refuse it (429)
+    when a key has used up its window. One guarded upsert per key: concurrent attempts are
+    counted one after the other, and no more than the limit are ever let through to the
+    verification in a window; an expired window starts over."""
     window = timedelta(seconds=settings.login_failure_window_seconds)
-    rows = await session.exec(select(LoginThrottle).where(col(LoginThrottle.key).in_(list(limits))))
-    waits = [
-        row.window_started_at + window - now
-        for row in rows
-        if row.failures >= limits[row.key] and now < row.window_started_at + window
-    ]
-    if waits:
-        raise TooManyAttempts(max(1, math.ceil(max(waits).total_seconds())))
-
-
-async def _record_failure(
-    session: AsyncSession, settings: Settings, keys: list[str], now: datetime
-) -> None:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    expired = _throttle.c.window_started_at <= now - timedelta(
-        seconds=settings.login_failure_window_seconds
-    )
-    for key in keys:
-        # One atomic upsert, so concurrent failures all count; an expired window starts over.
-        stmt = insert(_throttle).values(key=key, failures=1, window_started_at=now)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_throttle.c.key],
-            set_={
-                "failures": case((expired, 1), else_=_throttle.c.failures + 1),
-                "window_started_at": case(
-                    (expired, literal(now, UTCDateTime())), else_=_throttle.c.window_started_at
-                ),
-            },
+    expired = _throttle.c.window_started_at <= now - window
+    for key, limit in limits.items():
+        stmt = (
+            insert(_throttle)
+            .values(key=key, failures=1, window_started_at=now)
+            .on_conflict_do_update(
+                index_elements=[_throttle.c.key],
+                set_={
+                    "failures": case((expired, 1), else_=_throttle.c.failures + 1),
+                    "window_started_at": case(
+                        (expired, literal(now, UTCDateTime())),
+                        else_=_throttle.c.window_started_at,
+                    ),
+                },
+                where=or_(expired, _throttle.c.failures < limit),
+            )
+            .returning(_throttle.c.failures)
         )
-        await session.exec(stmt)
+        if (await session.exec(stmt)).first() is None:
+            # Used up: nothing of this attempt is kept (the transaction rolls back).
+            started = (
+                await session.exec(
+                    select(LoginThrottle.window_started_at).where(LoginThrottle.key == key)
+                )
+            ).one()
+            raise TooManyAttempts(max(1, math.ceil((started + window - now).total_seconds())))
 
 
 def _granted_scopes(role: str, requested: list[str]) -> list[str]:
@@ -121,17 +122,24 @@ async def login(
     now: datetime,
 ) -> TokenPair:
     limits = _throttle_keys(settings, email, address)
-    await _check_throttle(session, settings, limits, now)
+    await _take_attempt(session, settings, limits, now)
     user = (await session.exec(select(User).where(User.email == email.lower()))).first()
+    # The one commit inside a use case: the attempt is counted, and its throttle rows unlocked,
+    # before the slow verification, so that concurrent attempts see it. A success then gives it
+    # back in a second transaction.
+    await session.commit()
     # Always one Argon2 verification, so unknown e-mails and wrong passwords take the same time.
     password_ok = await security.verify_password(password, user.password_hash if user else None)
     if user is None or not password_ok or not user.active:
-        await _record_failure(session, settings, list(limits), now)
         raise InvalidCredentials()
+    account, address_key = list(limits)
+    await session.exec(
+        update(LoginThrottle).where(col(LoginThrottle.key) == account).values(failures=0)
+    )
     await session.exec(
         update(LoginThrottle)
-        .where(col(LoginThrottle.key) == f"account:{email.lower()}")
-        .values(failures=0)
+        .where(col(LoginThrottle.key) == address_key, col(LoginThrottle.failures) > 0)
+        .values(failures=col(LoginThrottle.failures) - 1)
     )
     return await _issue(
         session, settings, user, _granted_scopes(user.role, scopes), now, uuid.uuid4()

@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.audit import service as audit
 from app.authorizations import filing, rules
 from app.authorizations import service as requests
+from app.authorizations.errors import OverlappingRequest
 from app.authorizations.models import (
     Amendment,
     AmendmentCreate,
@@ -15,6 +16,7 @@ from app.authorizations.models import (
     AmendmentStatus,
     Decision,
 )
+from app.clients import service as clients
 from app.contracts import service as contracts
 from app.core.dates import not_in_future_at, paris_date
 from app.core.principal import Principal
@@ -122,6 +124,7 @@ async def file_amendment(
         session, principal, client_id=request.client_id, on=filed_on
     )
     if amendment.end_on is not None:
+        await clients.lock_establishment(session, request.establishment_id)
         await filing.check_length(
             session, request, request.motive, terms.start_on, amendment.end_on, now
         )
@@ -159,6 +162,22 @@ async def decide_amendment(
         today=today,
         previous_decision_on=amendment.decided_on,
     )
+    if data.outcome == "accepted" and amendment.end_on is not None:
+        # A decision never makes two live requests overlap (R14): a filed extension holds its
+        # period, but one filed before that rule may meet a request made since.
+        request = await requests.get_request(session, principal, amendment.request_id)
+        await clients.lock_establishment(session, request.establishment_id)
+        assert request.start_on
+        found = await requests.first_overlap(
+            session, request, request.start_on, amendment.end_on, now
+        )
+        if found:
+            other_id, o_start, o_end = found
+            raise OverlappingRequest(
+                f"Accepting this amendment would extend request {request.id} to "
+                f"{amendment.end_on}, over request {other_id} ({o_start} – {o_end}) of this "
+                "establishment (R14)"
+            )
     amendment.status = AmendmentStatus(data.outcome)
     amendment.decided_on = decided_on
     amendment.decision_reason = data.reason

@@ -71,8 +71,9 @@ async def file_request(
         raise InvalidTransition("authorization request", request.status, "filed")
     not_in_future_at("filed_at", filed_at, now)
     filed_on = paris_date(filed_at)
+    # Locked before the length (R13) and overlap (R14) checks read the other requests.
     establishment = await clients.get_active_establishment(
-        session, principal, request.establishment_id
+        session, principal, request.establishment_id, lock=True
     )
     contract = await contracts.require_contract(
         session, principal, client_id=establishment.client_id, on=filed_on

@@ -188,6 +188,16 @@ def overlaps(a: tuple[date, date], b: tuple[date, date]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
+HOLDING_AMENDMENTS = {AmendmentStatus.filed, AmendmentStatus.accepted}
+
+
+def held_end(end_on: date, amendments: Iterable[Amendment]) -> date:
+    """R14, R18: the end a request holds: its own, or a later one that a filed (still pending,
+    or accepted by silence) or accepted amendment asks for. Only a refusal frees it."""
+    asked = [a.end_on for a in amendments if a.end_on and a.status in HOLDING_AMENDMENTS]
+    return max([end_on, *asked])
+
+
 # --- R15: CSE ------------------------------------------------------------------------------
 
 

@@ -178,8 +178,11 @@ async def periods_of_others(
     request: AuthorizationRequest,
     statuses: set[RequestStatus],
     now: datetime,
+    *,
+    held: bool = False,
 ) -> list[tuple[uuid.UUID, date, date]]:
-    """Periods of the establishment's other requests (with accepted amendments' ends)."""
+    """Periods of the establishment's other requests (with accepted amendments' ends; `held`:
+    with the ends that filed amendments still ask for, too, R14)."""
     stmt = select(AuthorizationRequest).where(
         AuthorizationRequest.establishment_id == request.establishment_id,
         AuthorizationRequest.id != request.id,
@@ -193,20 +196,35 @@ async def periods_of_others(
     for other in others:
         terms = rules.authorized_terms(other, by_request[other.id], now)
         assert other.start_on and other.end_on
-        out.append((other.id, other.start_on, terms.end_on if terms else other.end_on))
+        end = terms.end_on if terms else other.end_on
+        if held:
+            end = max(end, rules.held_end(other.end_on, by_request[other.id]))
+        out.append((other.id, other.start_on, end))
     return out
+
+
+async def first_overlap(
+    session: AsyncSession, request: AuthorizationRequest, start: date, end: date, now: datetime
+) -> tuple[uuid.UUID, date, date] | None:
+    """R14: the first live request (draft, filed, accepted) of the establishment whose period
+    meets `start` – `end`; a request's period runs to the end its filed or accepted amendments
+    ask for. The caller has locked the establishment (`clients.lock_establishment`), so writers
+    checking it take turns."""
+    others = await periods_of_others(session, request, rules.LIVE, now, held=True)
+    return next((o for o in others if rules.overlaps((start, end), (o[1], o[2]))), None)
 
 
 async def check_overlap(
     session: AsyncSession, request: AuthorizationRequest, start: date, end: date, now: datetime
 ) -> None:
-    """R14: two live requests (draft, filed, accepted) of one establishment never overlap."""
-    for other_id, o_start, o_end in await periods_of_others(session, request, rules.LIVE, now):
-        if rules.overlaps((start, end), (o_start, o_end)):
-            raise OverlappingRequest(
-                f"The period {start} – {end} overlaps request {other_id} ({o_start} – {o_end}) "
-                "of this establishment (R14)"
-            )
+    """R14: two live requests of one establishment never overlap."""
+    found = await first_overlap(session, request, start, end, now)
+    if found:
+        other_id, o_start, o_end = found
+        raise OverlappingRequest(
+            f"The period {start} – {end} overlaps request {other_id} ({o_start} – {o_end}) "
+            "of this establishment (R14)"
+        )
 
 
 async def create_request(
@@ -217,7 +235,10 @@ async def create_request(
     data: RequestCreate,
     now: datetime,
 ) -> RequestPublic:
-    establishment = await clients.get_active_establishment(session, principal, establishment_id)
+    # Locked before R14's check reads the other requests, until the commit (R14).
+    establishment = await clients.get_active_establishment(
+        session, principal, establishment_id, lock=True
+    )
     request = AuthorizationRequest(
         firm_account_id=principal.firm_account_id,
         establishment_id=establishment.id,
@@ -249,6 +270,7 @@ async def update_request(
     _apply(request, data)
     _check_period_shape(request)
     if request.start_on and request.end_on:
+        await clients.lock_establishment(session, request.establishment_id)
         await check_overlap(session, request, request.start_on, request.end_on, now)
     request.updated_at = now
     session.add(request)

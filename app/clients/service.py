@@ -33,6 +33,7 @@ from app.core.integrity import flush_or_raise
 from app.core.pagination import PageParams, paginate, paginate_public
 from app.core.principal import Principal
 from app.core.tenancy import get_scoped, scoped
+from app.errors import NotFound
 from app.firms import service as firms
 from app.legal.table import Regime
 
@@ -320,13 +321,38 @@ async def restore_establishment(
 
 
 async def get_active_establishment(
-    session: AsyncSession, principal: Principal, establishment_id: uuid.UUID
+    session: AsyncSession, principal: Principal, establishment_id: uuid.UUID, *, lock: bool = False
 ) -> Establishment:
-    """The establishment a filing is made for: it must be active."""
-    establishment = await get_establishment(session, principal, establishment_id)
+    """The establishment a filing is made for: it must be active. `lock` holds its row until
+    the transaction ends (see `lock_establishment`)."""
+    if lock:
+        stmt = (
+            scoped(Establishment, principal)
+            .where(Establishment.id == establishment_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+        found = (await session.exec(stmt)).first()
+        if found is None:
+            raise NotFound("Establishment")
+        establishment = found
+    else:
+        establishment = await get_establishment(session, principal, establishment_id)
     if establishment.status != EstablishmentStatus.active:
         raise EstablishmentArchived()
     return establishment
+
+
+async def lock_establishment(session: AsyncSession, establishment_id: uuid.UUID) -> None:
+    """Hold the establishment's row until the transaction ends, so that writers checking a rule
+    over its rows (R14's overlaps) take turns. `FOR NO KEY UPDATE` (PostgreSQL): rows that merely
+    refer to the establishment are not held up; SQLite's writers take turns anyway."""
+    stmt = (
+        select(Establishment.id)
+        .where(Establishment.id == establishment_id)
+        .with_for_update(key_share=True)
+    )
+    await session.exec(stmt)
 
 
 async def record_establishment(

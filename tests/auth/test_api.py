@@ -680,6 +680,17 @@ def test_successful_login_resets_the_account_failure_counter(client, settings, s
     assert login(client, email).status_code == 200
 
 
+def test_a_successful_login_gives_back_what_it_counted(client, session):
+    # Every attempt is counted before its password is checked; a success takes its count back.
+    firm = signup(client)
+    email = firm["owner_email"]
+    assert_unauthorized(login(client, email, WRONG_PASSWORD), "invalid_credentials")
+    for _ in range(3):
+        assert login(client, email).status_code == 200
+    assert failures_for(session, f"account:{email}") == 0
+    assert failures_for(session, "address:testclient") == 1
+
+
 @pytest.fixture
 def strict_address_client(settings, clock, connection, portal) -> Iterator[TestClient]:
     """An app whose per-address limit (3) is far below its per-account limit (50)."""

@@ -1,10 +1,14 @@
 """Amendments (avenants) of an accepted authorization request over HTTP (R18)."""
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
+from app.authorizations.models import AuthorizationRequest
 from tests.support.lifecycle import (
     accepted_request,
     create_claim,
@@ -351,3 +355,98 @@ def test_r18_silence_accepts_an_amendment_after_2_days_until_30_september_2020(c
     assert filed.json()["implicit_acceptance_at"].startswith("2020-10-02T08:00:00")
     assert filed.json()["status"] == "accepted_implicitly"
     assert authorized(client, ctx, request["id"])["hours"] == "1500.00"
+
+
+# --- R14: a pending extension holds its period -----------------------------------------------
+
+
+def new_request(client, ctx, start_on: str, end_on: str = "2020-09-30"):
+    return client.post(
+        f"/v1/establishments/{ctx['establishment']['id']}/authorization-requests",
+        headers=ctx["headers"],
+        json=request_payload(start_on=start_on, end_on=end_on, forecast_hours="500"),
+    )
+
+
+@pytest.fixture
+def pending_extension(client, ctx, clock) -> dict[str, Any]:
+    """The accepted request extended to 2020-08-31 by an amendment filed on 2020-08-20 and not
+    decided yet (silence would accept it on 2020-08-22, R16)."""
+    request = accepted_request(client, ctx)
+    amendment = new_amendment(client, ctx, request["id"], end_on="2020-08-31")
+    clock.current = datetime(2020, 8, 21, 10, tzinfo=UTC)
+    filed = must_file(client, ctx, amendment["id"], "2020-08-20T10:00:00+02:00")
+    assert filed["status"] == "filed"
+    return amendment
+
+
+ACCEPTED = {"outcome": "accepted", "decided_on": "2020-08-21", "decision_number": "AV-9"}
+
+
+def accept_amendment(client, ctx, amendment_id: str):
+    body = ACCEPTED | {"authorized_hours": "0", "authorized_employees": 0}
+    return decide_amendment(client, ctx, amendment_id, **body)
+
+
+def test_r14_a_request_may_not_start_on_the_last_day_of_a_pending_extension(
+    client, ctx, pending_extension
+):
+    body = assert_problem(new_request(client, ctx, "2020-08-31"), 409, "overlapping_request")
+    assert "2020-08-31" in body["detail"]
+
+
+def test_r14_a_request_may_start_the_day_after_a_pending_extension_and_be_filed(
+    client, ctx, pending_extension
+):
+    response = new_request(client, ctx, "2020-09-01")
+    assert response.status_code == 201, response.text
+    filed = file_request(client, ctx, response.json()["id"], "2020-08-21T09:00:00+02:00")
+    assert filed.status_code == 200, filed.text
+
+
+def test_r14_a_draft_may_not_be_moved_onto_a_pending_extension(client, ctx, pending_extension):
+    draft = new_request(client, ctx, "2020-09-01").json()
+    response = client.patch(
+        request_url(draft["id"]), headers=ctx["headers"], json={"start_on": "2020-08-31"}
+    )
+    assert_problem(response, 409, "overlapping_request")
+    assert client.get(request_url(draft["id"]), headers=ctx["headers"]).json()["start_on"] == (
+        "2020-09-01"
+    )
+
+
+def test_r14_a_refused_extension_frees_its_period(client, ctx, pending_extension):
+    refused = decide_amendment(
+        client, ctx, pending_extension["id"], outcome="refused", decided_on="2020-08-21", reason="N"
+    )
+    assert refused.status_code == 200, refused.text
+    assert new_request(client, ctx, "2020-07-01").status_code == 201
+
+
+def test_r14_accepting_an_extension_next_to_another_request_is_allowed(
+    client, ctx, pending_extension
+):
+    assert new_request(client, ctx, "2020-09-01").status_code == 201
+    response = accept_amendment(client, ctx, pending_extension["id"])
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "accepted"
+
+
+def test_r14_accepting_an_extension_that_would_overlap_another_live_request_is_refused(
+    client, ctx, pending_extension, session
+):
+    # A request that met the pending extension before R14 counted it: written, then moved back
+    # one day in the database, as rows written before this rule may be.
+    other = new_request(client, ctx, "2020-09-01").json()
+    session.exec(
+        update(AuthorizationRequest)
+        .where(col(AuthorizationRequest.id) == uuid.UUID(other["id"]))
+        .values(start_on=date(2020, 8, 31))
+    )
+
+    body = assert_problem(
+        accept_amendment(client, ctx, pending_extension["id"]), 409, "overlapping_request"
+    )
+    assert other["id"] in body["detail"] and "Accepting this amendment" in body["detail"]
+    got = client.get(f"/v1/amendments/{pending_extension['id']}", headers=ctx["headers"]).json()
+    assert got["status"] == "filed"  # nothing recorded

@@ -12,7 +12,15 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from app.authorizations.models import ActivityScope, CseOpinion, CseStatus, Motive, RequestStatus
+from app.authorizations.models import (
+    ActivityScope,
+    Amendment,
+    AmendmentStatus,
+    CseOpinion,
+    CseStatus,
+    Motive,
+    RequestStatus,
+)
 from app.authorizations.rules import (
     allowed_outcomes,
     annual_quota,
@@ -22,6 +30,7 @@ from app.authorizations.rules import (
     cse_problem,
     effective_status,
     filing_deadline,
+    held_end,
     implicit_acceptance_at,
     latest_end,
     max_months,
@@ -524,6 +533,24 @@ def test_r13_six_in_twelve_whole_months_at_most_6_months_in_any_12_are_accepted(
 def test_r14_overlaps(a: tuple[str, str], b: tuple[str, str], expected: bool) -> None:
     assert overlaps(span(a), span(b)) is expected
     assert overlaps(span(b), span(a)) is expected
+
+
+@pytest.mark.parametrize(
+    ("status", "held"),
+    [
+        (AmendmentStatus.draft, "2020-06-30"),
+        (AmendmentStatus.filed, "2020-08-31"),  # pending, or accepted by silence
+        (AmendmentStatus.accepted, "2020-08-31"),
+        (AmendmentStatus.refused, "2020-06-30"),
+        (AmendmentStatus.invalidated, "2020-06-30"),
+    ],
+)
+def test_r14_a_request_holds_the_end_its_filed_or_accepted_amendments_ask_for(
+    status: AmendmentStatus, held: str
+) -> None:
+    extension = Amendment(end_on=date(2020, 8, 31), status=status)
+    more_hours = Amendment(end_on=None, status=AmendmentStatus.accepted)
+    assert held_end(date(2020, 6, 30), [more_hours, extension]) == date.fromisoformat(held)
 
 
 # --- R15: CSE ------------------------------------------------------------------------------

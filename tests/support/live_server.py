@@ -28,10 +28,17 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(
-    tmp: Path, label: str, *, workers: int = WORKERS, env: dict[str, str] | None = None
+    tmp: Path,
+    label: str,
+    *,
+    workers: int = WORKERS,
+    env: dict[str, str] | None = None,
+    serve: bool = False,
 ) -> Iterator[str]:
     """Migrate a scratch database, start uvicorn on it, yield its base URL, stop it, drop it.
-    `env` adds settings (e.g. a small pool) for the server."""
+    `env` adds settings (e.g. a small pool) for the server. `serve`: started by the service's
+    own command (`python -m app.cli serve`), with the uvicorn options it chooses, instead of
+    uvicorn's command line."""
     db = ScratchDatabase(tmp, label)
     engine = make_sync_engine(Settings(database_url=db.url, jwt_secret=TEST_SECRET, data_dir=tmp))
     migrate(engine)
@@ -53,8 +60,12 @@ def live_server(
     }
     log_path = tmp / "server.log"
     log = log_path.open("wb")
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)]
-    command += ["--workers", str(workers), "--no-access-log"]
+    if serve:
+        command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
+        command += ["--workers", str(workers)]
+    else:
+        command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)]
+        command += ["--workers", str(workers), "--no-access-log"]
     proc = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
