@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     db_max_writes_in_flight: int | None = Field(default=None, ge=1)
     # Reads whose work grows with the firm (deadlines, claim lists, summaries, exports) that one
     # worker runs at once, and how long another waits for its turn before 503.
-    heavy_reads_in_flight: int = Field(default=2, ge=1)
+    heavy_reads_in_flight: int = Field(default=1, ge=1)
     heavy_read_wait_seconds: float = Field(default=10, gt=0, le=120)
 
     jwt_secret: str = ""
