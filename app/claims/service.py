@@ -30,6 +30,7 @@ from app.claims.models import (
     ClaimStatus,
     ClaimSummary,
     EstablishmentSummary,
+    LineInput,
     LinePublic,
     mask_nir,
 )
@@ -65,8 +66,12 @@ _LINE_FIELDS = tuple(name for name in LinePublic.model_fields if name in ClaimLi
 _line_values = operator.attrgetter(*_LINE_FIELDS)
 
 
+# A line as written (its input) or as stored: the amounts read the same fields of both.
+AnyLine = ClaimLine | LineInput
+
+
 def _priced(
-    claim: Claim, lines: Sequence[ClaimLine], client_regime: Regime
+    claim: Claim, lines: Sequence[AnyLine], client_regime: Regime
 ) -> tuple[ClaimPublic, rules.Totals]:
     details = rules.line_details(claim.month_on, lines, client_regime)
     totals = rules.totals_of(lines, details)
@@ -79,14 +84,12 @@ def _priced(
     return ClaimPublic.build(claim, {**_totals_view(claim, totals), "lines": public_lines}), totals
 
 
-def to_public(claim: Claim, lines: Sequence[ClaimLine], client_regime: Regime) -> ClaimPublic:
+def to_public(claim: Claim, lines: Sequence[AnyLine], client_regime: Regime) -> ClaimPublic:
     """The claim with its lines' amounts, computed now (R23)."""
     return _priced(claim, lines, client_regime)[0]
 
 
-def stored_and_public(
-    claim: Claim, lines: Sequence[ClaimLine], client_regime: Regime
-) -> ClaimPublic:
+def stored_and_public(claim: Claim, lines: Sequence[AnyLine], client_regime: Regime) -> ClaimPublic:
     """`to_public`, and the totals written on the claim (saved with it) for lists and
     summaries to read instead of recomputing the lines: whenever its lines are written."""
     public, totals = _priced(claim, lines, client_regime)

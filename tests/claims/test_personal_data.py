@@ -34,15 +34,15 @@ def _traces_of_personal_data(text: str) -> list[str]:
 def failing_insert(monkeypatch: pytest.MonkeyPatch) -> None:
     """The lines reach the database with one employee twice: the database refuses the
     INSERT (unique per claim and employee) with the statement's parameters in hand."""
-    new_lines = drafts._new_lines
+    line_rows = drafts._line_rows
 
     def same_employee(claim: Any, lines: Any) -> Any:
-        rows = new_lines(claim, lines)
+        rows = line_rows(claim, lines)
         for row in rows:
-            row.employee_ref = "E1"
+            row["employee_ref"] = "E1"
         return rows
 
-    monkeypatch.setattr(drafts, "_new_lines", same_employee)
+    monkeypatch.setattr(drafts, "_line_rows", same_employee)
 
 
 def test_a_database_error_inserting_lines_logs_no_nir_nor_name(app, portal, caplog, failing_insert):
