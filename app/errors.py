@@ -83,6 +83,17 @@ class InvalidTransition(Conflict):
         super().__init__(f"A {resource} in status {status} cannot be {action}")
 
 
+class DatabaseUnavailable(DomainError):
+    """The database cannot be reached now (refused, restarting, out of connections): a
+    temporary condition to retry, not a bug."""
+
+    status, code, title = 503, "database_unavailable", "Database unavailable"
+    headers = {"Retry-After": "2"}
+
+    def __init__(self, detail: str = "The database cannot be reached now; retry shortly") -> None:
+        super().__init__(detail)
+
+
 class Overloaded(DomainError):
     """More work in flight than the database can take now: answered at once, to retry."""
 

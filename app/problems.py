@@ -15,7 +15,14 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from app.errors import DomainError, FieldError, Overloaded, Problem, problem_type
+from app.errors import (
+    DatabaseUnavailable,
+    DomainError,
+    FieldError,
+    Overloaded,
+    Problem,
+    problem_type,
+)
 
 log = logging.getLogger("app.errors")
 
@@ -170,14 +177,37 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+# SQLSTATE classes of a database that cannot serve now: connection exceptions, insufficient
+# resources (too many connections), and the server shutting down or starting up.
+_UNAVAILABLE_CLASSES = ("08", "53")
+_UNAVAILABLE_STATES = ("57P01", "57P02", "57P03")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """A database error that says the database cannot be reached or take a connection now."""
+    if not isinstance(exc, OperationalError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not hasattr(exc.orig, "sqlstate"):  # SQLite's errors have no SQLSTATE
+        return False
+    state: str | None = getattr(exc.orig, "sqlstate", None)
+    # psycopg gives no SQLSTATE when it could not connect at all (refused, unreachable)
+    return state is None or state.startswith(_UNAVAILABLE_CLASSES) or state in _UNAVAILABLE_STATES
+
+
 async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
     """No pooled connection within the pool's timeout, or SQLite's write lock still held after
-    its busy timeout: the service is overloaded, not broken. Anything else is a bug."""
+    its busy timeout: the service is overloaded, not broken. A database that cannot be reached
+    or take another connection: unavailable for now. Anything else is a bug."""
     if isinstance(exc, PoolTimeout) or (
         isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
     ):
         log.warning("overloaded: %s", type(exc).__name__)
         return await _domain_error(request, Overloaded())
+    if database_unavailable(exc):
+        log.warning("database unavailable: %s", _describe(exc, set()))
+        return await _domain_error(request, DatabaseUnavailable())
     return await _unexpected(request, exc)
 
 
