@@ -49,8 +49,9 @@ class Settings(BaseSettings):
     jwt_secret: str = ""
     jwt_issuer: str = "apart-api"
     jwt_audience: str = "apart-api"
-    access_token_ttl_seconds: int = Field(default=900, ge=30)
-    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    # upper bounds (a week, a year, a day): far beyond them a moment overflows the calendar
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=7 * 24 * 3600)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60, le=366 * 24 * 3600)
 
     # Keys that encrypt social security numbers at rest, `kid:base64key` separated by commas:
     # the first encrypts new values, the others still decrypt the values written with them.
@@ -65,7 +66,7 @@ class Settings(BaseSettings):
 
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=30, ge=1)
-    login_failure_window_seconds: int = Field(default=900, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1, le=24 * 3600)
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses
     # or networks, `*` for any). Empty: none, the client address is the TCP peer's (the login
     # throttle counts per address, so no client may pick its own).

@@ -1,6 +1,8 @@
 import uuid
 from datetime import datetime
+from typing import Annotated
 
+from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
 from app.core.models import InputModel, PublicModel, created_at_field, id_field
@@ -43,4 +45,5 @@ class TokenPair(PublicModel):
 
 
 class RefreshRequest(InputModel):
-    refresh_token: str
+    # what `core.security.new_refresh_token` makes: URL-safe base64 text
+    refresh_token: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]

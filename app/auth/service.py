@@ -1,3 +1,4 @@
+import hashlib
 import math
 import uuid
 from datetime import datetime, timedelta
@@ -20,8 +21,11 @@ _throttle = LoginThrottle.__table__  # type: ignore[attr-defined]
 
 
 def _throttle_keys(settings: Settings, email: str, address: str | None) -> dict[str, int]:
+    # The account's key is a digest of the e-mail as typed: of a fixed length whatever was
+    # typed (a 400-character key overflowed its column), and no e-mail kept in the table.
+    account = hashlib.sha256(email.lower().encode("utf-8", "surrogatepass")).hexdigest()
     return {
-        f"account:{email.lower()}": settings.login_max_failures_per_account,
+        f"account:{account}": settings.login_max_failures_per_account,
         f"address:{address or 'unknown'}": settings.login_max_failures_per_address,
     }
 

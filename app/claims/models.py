@@ -36,7 +36,8 @@ class ClaimStatus(StrEnum):
 
 def _check_nir(value: str) -> str:
     compact = value.replace(" ", "").upper()
-    if not stdnum_nir.is_valid(compact):
+    # ASCII only: python-stdnum also takes other scripts' digits (fullwidth ７)
+    if not compact.isascii() or not stdnum_nir.is_valid(compact):
         # The value itself is personal data: it is never echoed back (R22).
         raise PydanticCustomError("nir_invalid", "not a valid social security number (NIR)")
     return compact
@@ -61,7 +62,7 @@ Nir = Annotated[
 ]
 Month = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{4}-\d{2}$"),
+    StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$"),
     AfterValidator(_check_month),
     Constrained(examples=["2020-04"]),
 ]

@@ -21,7 +21,7 @@ from app.core.models import (
 from app.db import UTCDateTime
 from app.legal.table import Regime
 
-PostalCode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 

@@ -178,7 +178,7 @@ async def list_establishments(
     page: PageDep,
     client_id: uuid.UUID | None = None,
     status: EstablishmentStatus | None = None,
-    siret_prefix: Annotated[str | None, Query(pattern=r"^\d{1,14}$")] = None,
+    siret_prefix: Annotated[str | None, Query(pattern=r"^[0-9]{1,14}$")] = None,
     q: Annotated[
         str | None, Query(min_length=1, max_length=100, description="Name contains")
     ] = None,

@@ -20,8 +20,14 @@ def _degenerate(digits: str) -> bool:
     return len(set(digits)) == 1 or digits[:9] == "0" * 9
 
 
+def ascii_digits(value: str) -> bool:
+    """0-9 only: `str.isdigit` also takes other scripts' digits (fullwidth ７, Arabic-Indic ٧),
+    which would make one number several (R1, R4)."""
+    return value.isascii() and value.isdigit()
+
+
 def check_siret(value: str) -> str:
-    if not value.isdigit() or len(value) != 14:
+    if not ascii_digits(value) or len(value) != 14:
         raise PydanticCustomError("siret_format", "SIRET must be 14 digits (R1)")
     if _degenerate(value):
         raise PydanticCustomError("siret_degenerate", "SIRET is not an assignable number (R1)")
@@ -31,7 +37,7 @@ def check_siret(value: str) -> str:
 
 
 def check_siren(value: str) -> str:
-    if not value.isdigit() or len(value) != 9:
+    if not ascii_digits(value) or len(value) != 9:
         raise PydanticCustomError("siren_format", "SIREN must be 9 digits (R1)")
     if _degenerate(value):
         raise PydanticCustomError("siren_degenerate", "SIREN is not an assignable number (R1)")

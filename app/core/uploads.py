@@ -85,7 +85,7 @@ class BodySizeLimit:
         length = headers.get(b"content-length")
         multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
         limit = self.upload_limit + ENVELOPE_BYTES if multipart else self.json_limit
-        if length is not None and length.isdigit() and int(length) > limit:
+        if length is not None and length.isascii() and length.isdigit() and int(length) > limit:
             error = FileTooLarge(self.upload_limit) if multipart else BodyTooLarge(limit)
             response = problem_response(
                 status=error.status, code=error.code, title=error.title, detail=error.detail

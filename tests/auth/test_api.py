@@ -599,6 +599,11 @@ def test_refresh_tokens_are_stored_only_as_their_sha256(client, session):
 # --- login throttling ----------------------------------------------------------------------
 
 
+def account(email: str) -> str:
+    """The throttle's key of an account: a digest of the e-mail as typed, lower-cased."""
+    return "account:" + hashlib.sha256(email.lower().encode()).hexdigest()
+
+
 def failures_for(session: Any, key: str) -> int | None:
     session.expire_all()
     row = session.exec(select(LoginThrottle).where(LoginThrottle.key == key)).first()
@@ -609,17 +614,17 @@ def test_failed_login_is_counted_although_the_request_fails(client, session):
     firm = signup(client)
     email = firm["owner_email"]
     assert_unauthorized(login(client, email, WRONG_PASSWORD), "invalid_credentials")
-    assert failures_for(session, f"account:{email}") == 1
+    assert failures_for(session, account(email)) == 1
     assert failures_for(session, "address:testclient") == 1
     assert_unauthorized(login(client, email.upper(), WRONG_PASSWORD), "invalid_credentials")
-    assert failures_for(session, f"account:{email}") == 2
+    assert failures_for(session, account(email)) == 2
 
 
 def test_unknown_email_failure_is_counted_too(client, session):
     assert_unauthorized(
         login(client, "ghost@cabinet-exemple.fr", WRONG_PASSWORD), "invalid_credentials"
     )
-    assert failures_for(session, "account:ghost@cabinet-exemple.fr") == 1
+    assert failures_for(session, account("ghost@cabinet-exemple.fr")) == 1
 
 
 def test_account_locked_after_max_failures_is_429_with_retry_after_even_with_right_password(
@@ -662,7 +667,7 @@ def test_new_failure_after_the_window_starts_a_fresh_count(client, clock, settin
         login(client, email, WRONG_PASSWORD)
     clock.current += timedelta(seconds=settings.login_failure_window_seconds + 1)
     assert_unauthorized(login(client, email, WRONG_PASSWORD), "invalid_credentials")
-    assert failures_for(session, f"account:{email}") == 1
+    assert failures_for(session, account(email)) == 1
     assert login(client, email).status_code == 200
 
 
@@ -673,7 +678,7 @@ def test_successful_login_resets_the_account_failure_counter(client, settings, s
     for _ in range(below_limit):
         assert_unauthorized(login(client, email, WRONG_PASSWORD), "invalid_credentials")
     assert login(client, email).status_code == 200
-    assert failures_for(session, f"account:{email}") == 0
+    assert failures_for(session, account(email)) == 0
     for _ in range(below_limit):
         assert_unauthorized(login(client, email, WRONG_PASSWORD), "invalid_credentials")
     # Without the reset this would be failure number 2 * (limit - 1) >= limit: a 429.
@@ -687,7 +692,7 @@ def test_a_successful_login_gives_back_what_it_counted(client, session):
     assert_unauthorized(login(client, email, WRONG_PASSWORD), "invalid_credentials")
     for _ in range(3):
         assert login(client, email).status_code == 200
-    assert failures_for(session, f"account:{email}") == 0
+    assert failures_for(session, account(email)) == 0
     assert failures_for(session, "address:testclient") == 1
 
 
@@ -725,3 +730,25 @@ def test_address_throttle_lifts_when_the_window_has_passed(strict_address_client
     assert_problem(login(client, firm["owner_email"]), 429, "too_many_attempts")
     clock.current += timedelta(seconds=settings.login_failure_window_seconds + 1)
     assert login(client, firm["owner_email"]).status_code == 200
+
+
+def test_a_login_e_mail_of_any_length_is_counted_not_a_500(client, session):
+    """The account's throttle key was the e-mail itself: 393 characters overflowed its column
+    on PostgreSQL (500). Now a digest, whatever was typed."""
+    email = "a" * 1000 + "@cabinet-exemple.fr"
+    assert_unauthorized(login(client, email, WRONG_PASSWORD), "invalid_credentials")
+    assert failures_for(session, account(email)) == 1
+    assert failures_for(session, f"account:{email}") is None  # no e-mail kept in the table
+
+
+@pytest.mark.parametrize("route", ["/v1/auth/refresh", "/v1/auth/logout"])
+@pytest.mark.parametrize("token", ["\ud800", "a b", "x" * 129, ""])
+def test_a_refresh_token_that_this_api_cannot_have_issued_is_422_not_500(client, route, token):
+    # a lone surrogate failed to encode while hashing the token: 500
+    response = client.post(
+        route,
+        content=json.dumps({"refresh_token": token}),
+        headers={"Content-Type": "application/json"},
+    )
+    body = assert_problem(response, 422, "validation_error")
+    assert [e["field"] for e in body["errors"]] == ["refresh_token"]

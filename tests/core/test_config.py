@@ -4,6 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.config import Settings
+from tests.conftest import test_settings
 
 
 def test_production_refuses_a_missing_secret(tmp_path, monkeypatch):
@@ -38,3 +39,18 @@ def test_cors_origins_read_as_a_comma_separated_list(tmp_path, monkeypatch):
     monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
     settings = Settings(data_dir=tmp_path, jwt_secret="s" * 32)
     assert settings.cors_origins == ["https://a.example", "https://b.example"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("access_token_ttl_seconds", 7 * 24 * 3600 + 1),
+        ("refresh_token_ttl_seconds", 366 * 24 * 3600 + 1),
+        ("login_failure_window_seconds", 24 * 3600 + 1),
+    ],
+)
+def test_lifetimes_and_the_throttle_window_have_an_upper_bound(tmp_path, name, value):
+    """10**12 seconds passed the start-up check, then every login overflowed the calendar."""
+    with pytest.raises(ValidationError) as raised:
+        test_settings("sqlite://", tmp_path, **{name: value})
+    assert raised.value.errors()[0]["loc"] == (name,)

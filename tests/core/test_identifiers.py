@@ -100,3 +100,41 @@ def test_la_poste_establishment_is_accepted_by_the_api(client):
     )
     assert response.status_code == 201, response.text
     assert response.json()["siret"] == "35600000009075"
+
+
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def test_other_scripts_digits_are_not_a_siret_or_a_siren():
+    """Fullwidth or Arabic-Indic digits would make one number several (R1, R4)."""
+    for value, adapter, error_type in (
+        ("73282932000074".translate(FULLWIDTH), siret, "siret_format"),
+        ("7328293200007٤", siret, "siret_format"),
+        ("732829320".translate(FULLWIDTH), siren, "siren_format"),
+    ):
+        with pytest.raises(ValidationError) as raised:
+            adapter.validate_python(value)
+        assert raised.value.errors()[0]["type"] == error_type
+
+
+def test_api_refuses_fullwidth_siren_siret_and_postal_code(client):
+    """The same client twice, once with fullwidth digits, was accepted: one SIREN, two clients."""
+    _, headers = firm_headers(client)
+    siren_fw = {"siren": "732829320".translate(FULLWIDTH), "legal_name": "A", "headcount": 1}
+    response = client.post("/v1/clients", json=siren_fw, headers=headers)
+    assert response.status_code == 422, response.text
+    assert [(e["field"], e["type"]) for e in response.json()["errors"]] == [
+        ("siren", "siren_format")
+    ]
+    company = make_client(client, headers, siren="356000000")
+    base = {"client_id": company["id"], "name": "B", "address": "1 rue A", "city": "Paris"}
+    for field, value, error_type in (
+        ("siret", "35600000009075".translate(FULLWIDTH), "siret_format"),
+        ("postal_code", "75001".translate(FULLWIDTH), "string_pattern_mismatch"),
+    ):
+        body = {"siret": "35600000009075", "postal_code": "75001", **base, field: value}
+        response = client.post("/v1/establishments", json=body, headers=headers)
+        assert response.status_code == 422, response.text
+        assert [(e["field"], e["type"]) for e in response.json()["errors"]] == [(field, error_type)]
+    listed = client.get("/v1/establishments", headers=headers).json()["items"]
+    assert listed == []
