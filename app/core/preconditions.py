@@ -37,17 +37,27 @@ class Versioned(SQLModel):
     row_version: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
 
 
+_BUMPED = "app.bumped_rows"
+
+
 @event.listens_for(Session, "before_flush")
 def _bump_versions(session: Session, _context: Any, _instances: Any) -> None:
+    """One more per transaction that changes the row, however many flushes it takes."""
+    bumped: set[int] = session.info.setdefault(_BUMPED, set())
     for row in session.dirty:
-        if isinstance(row, Versioned) and session.is_modified(row, include_collections=False):
+        if (
+            isinstance(row, Versioned)
+            and id(row) not in bumped
+            and session.is_modified(row, include_collections=False)
+        ):
             row.row_version += 1
+            bumped.add(id(row))
 
 
-class Headers(Protocol):
-    """An answer's headers (Starlette's `MutableHeaders`), as services may set them."""
-
-    def __setitem__(self, key: str, value: str, /) -> None: ...
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _transaction_over(session: Session) -> None:
+    session.info.pop(_BUMPED, None)
 
 
 # The versioned rows a session loaded or wrote, kept for `tag` (the session's identity map
@@ -60,6 +70,12 @@ _SEEN = "app.versioned_rows"
 def _keep(session: Session, row: Any) -> None:
     if isinstance(row, Versioned):
         session.info.setdefault(_SEEN, []).append(row)
+
+
+class Headers(Protocol):
+    """An answer's headers (Starlette's `MutableHeaders`), as services may set them."""
+
+    def __setitem__(self, key: str, value: str, /) -> None: ...
 
 
 def etag(version: int) -> str:

@@ -88,4 +88,3 @@ def test_establishment_get_by_id_carries_the_etag_and_archive_checks_if_match(cl
     assert archived.status_code == 200
     assert archived.headers["etag"] == '"3"'
     assert client.get(path, headers=headers).headers["etag"] == '"3"'
-
