@@ -181,6 +181,9 @@ async def tag(
     """Set the `ETag` of the row of `model` whose `key` is `value`, as this transaction leaves
     it (flushed first, so that the version counts every change); `missing`: the version of a
     resource that has no row yet."""
+    expected: Expected | None = session.info.get(_EXPECTED)
+    if expected is not None and not expected.checked:  # a write that locked no row of it
+        raise RuntimeError(f"If-Match on {expected.model.__name__} was never compared")
     await session.flush()
     for row in reversed(session.info.get(_SEEN, ())):
         if type(row) is model and getattr(row, key) == value:
