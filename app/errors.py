@@ -102,3 +102,9 @@ class Overloaded(DomainError):
 
     def __init__(self, detail: str = "Too many requests in flight; retry shortly") -> None:
         super().__init__(detail)
+
+
+class PreconditionFailed(DomainError):
+    """`If-Match` names another version than the resource's current one (RFC 9110 §13.1.1)."""
+
+    status, code, title = 412, "precondition_failed", "Precondition failed"

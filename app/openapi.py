@@ -23,6 +23,25 @@ _WWW_AUTHENTICATE = {
 }
 
 
+_ETAG = {
+    "description": (
+        "The version of the resource this answer shows (a strong validator): send it back in "
+        "`If-Match` to change the resource only if nobody changed it since"
+    ),
+    "schema": {"type": "string", "examples": ['"3"']},
+}
+_ETAG_REF = {"$ref": "#/components/headers/ETag"}
+
+
+def etag_response(status: int = 200) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry of an answer that carries the resource's `ETag`."""
+    return {status: {"headers": {"ETag": dict(_ETAG_REF)}}}
+
+
+def _takes_if_match(operation: dict[str, Any]) -> bool:
+    return any(p.get("name") == "If-Match" for p in operation.get("parameters", ()))
+
+
 def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     """Every error answer of the OpenAPI document as it is sent: `application/problem+json` with
     the `Problem` schema. This also covers the 422 that FastAPI declares by itself (as its
@@ -34,6 +53,11 @@ def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue  # a path-level `parameters` list or `summary`
             responses = operation["responses"]
+            if _takes_if_match(operation):  # app.core.preconditions.IfMatch
+                responses.setdefault("412", {"description": HTTPStatus(412).phrase})
+                for code, response in responses.items():
+                    if code in ("200", "201"):
+                        response.setdefault("headers", {})["ETag"] = dict(_ETAG_REF)
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "Bad Request"})
                 # Over MAX_JSON_BYTES or MAX_UPLOAD_BYTES (app/core/uploads.py).
@@ -45,9 +69,9 @@ def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
                     response.setdefault("headers", {})["WWW-Authenticate"] = {
                         "$ref": "#/components/headers/WWW-Authenticate"
                     }
-    schema.setdefault("components", {}).setdefault("headers", {})["WWW-Authenticate"] = dict(
-        _WWW_AUTHENTICATE
-    )
+    headers = schema.setdefault("components", {}).setdefault("headers", {})
+    headers["WWW-Authenticate"] = dict(_WWW_AUTHENTICATE)
+    headers["ETag"] = dict(_ETAG)
     schemas = schema.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)

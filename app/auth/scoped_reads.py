@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, bindparam
 from sqlalchemy import select as sa_select
 
 from app.auth.deps import USER_STATUS, Bearer
+from app.core.preconditions import Headers, etag
 from app.db import read_session
 from app.errors import InvalidInput, NotFound
 from app.firms.models import User
@@ -44,9 +45,11 @@ async def read_scoped(
     *,
     label: str,
     id_param: str,
+    headers: Headers | None = None,
 ) -> P:
     """`get_scoped` for read-only answers, authorizing the caller on the way: one query reads
-    the user's status with the row (see `Bearer`) straight into the public model.
+    the user's status with the row (see `Bearer`) straight into the public model; `headers`
+    (the answer's) get the row's `ETag`.
 
     The id comes as the path's text and is checked here, after `authorize`, so that a malformed
     id answers 401 or 403 to a caller who may not read, as the principal dependency does."""
@@ -65,4 +68,6 @@ async def read_scoped(
     values = dict(zip(keys, row[len(USER_STATUS) :], strict=True))
     if values["id"] is None:  # the outer join found no such row in the user's firm
         raise NotFound(label)
+    if headers is not None:  # the row's validator, from the row read: no other query
+        headers["ETag"] = etag(values["row_version"])
     return public.model_validate(values)

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field as Constrained
 from pydantic import StringConstraints
 from sqlalchemy import Index, String, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from app.core.models import (
     Day,
@@ -18,6 +18,7 @@ from app.core.models import (
     id_field,
     quantized,
 )
+from app.core.preconditions import Versioned
 from app.db import DecimalType, UTCDateTime
 
 Hours = Annotated[Decimal, Constrained(gt=0, max_digits=10, decimal_places=2), quantized(2)]
@@ -73,7 +74,7 @@ class Outcome(StrEnum):
     invalidated = "invalidated"
 
 
-class AuthorizationRequest(SQLModel, table=True):
+class AuthorizationRequest(Versioned, table=True):
     __tablename__ = "authorization_request"
     __table_args__ = (
         Index("ix_authorization_request_firm_account_id_id", "firm_account_id", "id"),
@@ -220,7 +221,7 @@ class AmendmentStatus(StrEnum):
     invalidated = "invalidated"
 
 
-class Amendment(SQLModel, table=True):
+class Amendment(Versioned, table=True):
     """R18: a longer period, more hours or more employees for an accepted request."""
 
     __tablename__ = "amendment"

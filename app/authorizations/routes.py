@@ -7,8 +7,10 @@ from fastapi.responses import Response
 from app.auth.deps import Principal, Scoped, SettingsDep
 from app.authorizations import amendments, decisions, filing, service
 from app.authorizations.models import (
+    Amendment,
     AmendmentCreate,
     AmendmentPublic,
+    AuthorizationRequest,
     CseOpinionInput,
     Decision,
     FileRequest,
@@ -22,10 +24,11 @@ from app.contracts.routes import document_response
 from app.core.clock import ClockDep
 from app.core.models import Day
 from app.core.pagination import Page, PageDep
+from app.core.preconditions import IfMatch, tag
 from app.core.routing import CheckedRoute
 from app.core.uploads import read_limited, single_form_values
 from app.db import ReadSession, WriteSession
-from app.openapi import AUTH_PROBLEMS, problem_responses
+from app.openapi import AUTH_PROBLEMS, etag_response, problem_responses
 
 Read = Annotated[Principal, Scoped("authorizations:read")]
 Write = Annotated[Principal, Scoped("authorizations:write")]
@@ -38,7 +41,7 @@ router = APIRouter(route_class=CheckedRoute, tags=["authorization requests"])
     operation_id="authorization-requests-create",
     status_code=status.HTTP_201_CREATED,
     response_model=RequestPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422) | etag_response(201),
 )
 async def create_request(
     establishment_id: uuid.UUID,
@@ -46,11 +49,14 @@ async def create_request(
     session: WriteSession,
     principal: Write,
     clock: ClockDep,
+    response: Response,
 ) -> RequestPublic:
     """Start a draft authorization request (DAP) for an establishment; every field may wait."""
-    return await service.create_request(
+    result = await service.create_request(
         session, principal, establishment_id=establishment_id, data=body, now=clock.now()
     )
+    await tag(session, response, AuthorizationRequest, result.id)
+    return result
 
 
 @router.get(
@@ -115,13 +121,19 @@ async def list_requests(
     "/v1/authorization-requests/{request_id}",
     operation_id="authorization-requests-get",
     response_model=RequestPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404) | etag_response(200),
 )
 async def get_request(
-    request_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
+    request_id: uuid.UUID,
+    session: ReadSession,
+    principal: Read,
+    clock: ClockDep,
+    response: Response,
 ) -> RequestPublic:
     """One authorization request with its derived status (R16) and authorized terms."""
-    return await service.get_public(session, principal, request_id, clock.now())
+    result = await service.get_public(session, principal, request_id, clock.now())
+    await tag(session, response, AuthorizationRequest, request_id)
+    return result
 
 
 @router.patch(
@@ -136,11 +148,15 @@ async def update_request(
     session: WriteSession,
     principal: Write,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(AuthorizationRequest, "request_id"))],
 ) -> RequestPublic:
     """Edit a draft (R10)."""
-    return await service.update_request(
+    result = await service.update_request(
         session, principal, request_id=request_id, data=body, now=clock.now()
     )
+    await tag(session, response, AuthorizationRequest, request_id)
+    return result
 
 
 @router.delete(
@@ -151,7 +167,11 @@ async def update_request(
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 async def delete_request(
-    request_id: uuid.UUID, session: WriteSession, principal: Write, clock: ClockDep
+    request_id: uuid.UUID,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+    _: Annotated[None, Depends(IfMatch(AuthorizationRequest, "request_id"))],
 ) -> None:
     """Delete a draft."""
     await service.delete_request(session, principal, request_id=request_id, now=clock.now())
@@ -169,15 +189,19 @@ async def file_request(
     session: WriteSession,
     principal: Write,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(AuthorizationRequest, "request_id"))],
 ) -> RequestPublic:
     """Record the filing on APART after checking R6, R9, R11–R15; silence then accepts (R16)."""
-    return await filing.file_request(
+    result = await filing.file_request(
         session,
         principal,
         request_id=request_id,
         filed_at=body.filed_at or clock.now(),
         now=clock.now(),
     )
+    await tag(session, response, AuthorizationRequest, request_id)
+    return result
 
 
 @router.post(
@@ -187,12 +211,20 @@ async def file_request(
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
 )
 async def decide(
-    request_id: uuid.UUID, body: Decision, session: WriteSession, principal: Write, clock: ClockDep
+    request_id: uuid.UUID,
+    body: Decision,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(AuthorizationRequest, "request_id"))],
 ) -> RequestPublic:
     """Record the administration's decision: accepted, refused or invalidated (R17)."""
-    return await decisions.decide(
+    result = await decisions.decide(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
+    await tag(session, response, AuthorizationRequest, request_id)
+    return result
 
 
 @router.post(
@@ -207,11 +239,15 @@ async def cse_opinion(
     session: WriteSession,
     principal: Write,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(AuthorizationRequest, "request_id"))],
 ) -> RequestPublic:
     """Supply the CSE opinion that was deferred at filing (R15)."""
-    return await decisions.supply_cse_opinion(
+    result = await decisions.supply_cse_opinion(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
+    await tag(session, response, AuthorizationRequest, request_id)
+    return result
 
 
 @router.post(
@@ -228,9 +264,11 @@ async def upload_cse_minutes(
     principal: Write,
     settings: SettingsDep,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(AuthorizationRequest, "request_id"))],
 ) -> RequestPublic:
     """Attach the minutes of the CSE consultation (R15), kept with their SHA-256."""
-    return await decisions.attach_cse_minutes(
+    result = await decisions.attach_cse_minutes(
         session,
         principal,
         request_id=request_id,
@@ -238,6 +276,8 @@ async def upload_cse_minutes(
         content=await read_limited(document, settings.max_upload_bytes),
         now=clock.now(),
     )
+    await tag(session, response, AuthorizationRequest, request_id)
+    return result
 
 
 @router.get(
@@ -262,7 +302,7 @@ async def download_cse_minutes(
     operation_id="amendments-create",
     status_code=status.HTTP_201_CREATED,
     response_model=AmendmentPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422) | etag_response(201),
 )
 async def create_amendment(
     request_id: uuid.UUID,
@@ -270,11 +310,14 @@ async def create_amendment(
     session: WriteSession,
     principal: Write,
     clock: ClockDep,
+    response: Response,
 ) -> AmendmentPublic:
     """Draft an amendment of an accepted request: longer period, more hours or employees (R18)."""
-    return await amendments.create_amendment(
+    result = await amendments.create_amendment(
         session, principal, request_id=request_id, data=body, now=clock.now()
     )
+    await tag(session, response, Amendment, result.id)
+    return result
 
 
 @router.get(
@@ -296,13 +339,19 @@ async def list_amendments(
     "/v1/amendments/{amendment_id}",
     operation_id="amendments-get",
     response_model=AmendmentPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404) | etag_response(200),
 )
 async def get_amendment(
-    amendment_id: uuid.UUID, session: ReadSession, principal: Read, clock: ClockDep
+    amendment_id: uuid.UUID,
+    session: ReadSession,
+    principal: Read,
+    clock: ClockDep,
+    response: Response,
 ) -> AmendmentPublic:
     """One amendment with its derived status."""
-    return await amendments.get_public(session, principal, amendment_id, clock.now())
+    result = await amendments.get_public(session, principal, amendment_id, clock.now())
+    await tag(session, response, Amendment, amendment_id)
+    return result
 
 
 @router.post(
@@ -317,15 +366,19 @@ async def file_amendment(
     session: WriteSession,
     principal: Write,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Amendment, "amendment_id"))],
 ) -> AmendmentPublic:
     """Record the amendment's filing (R6, R13, R14; no filing window, R18)."""
-    return await amendments.file_amendment(
+    result = await amendments.file_amendment(
         session,
         principal,
         amendment_id=amendment_id,
         filed_at=body.filed_at or clock.now(),
         now=clock.now(),
     )
+    await tag(session, response, Amendment, amendment_id)
+    return result
 
 
 @router.post(
@@ -340,9 +393,11 @@ async def decide_amendment(
     session: WriteSession,
     principal: Write,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Amendment, "amendment_id"))],
 ) -> AmendmentPublic:
     """Record the decision on an amendment (R17, R18)."""
-    return await amendments.decide_amendment(
+    result = await amendments.decide_amendment(
         session,
         principal,
         amendment_id=amendment_id,
@@ -350,3 +405,5 @@ async def decide_amendment(
         now=clock.now(),
         today=clock.today(),
     )
+    await tag(session, response, Amendment, amendment_id)
+    return result

@@ -22,6 +22,7 @@ from app.core.models import (
     id_field,
     quantized,
 )
+from app.core.preconditions import Versioned
 from app.db import DecimalType
 from app.legal.table import Regime
 
@@ -84,7 +85,7 @@ def _stored_total() -> Any:
     )
 
 
-class Claim(SQLModel, table=True):
+class Claim(Versioned, table=True):
     """A monthly indemnity claim (DI) under an authorization request (R19–R24)."""
 
     __tablename__ = "claim"

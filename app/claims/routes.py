@@ -3,13 +3,14 @@ from functools import partial
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
 
 from app.auth.deps import Principal, Scoped
 from app.claims import drafts, filing, service
 from app.claims.export import COLUMNS, DecimalMark, ExportFormat, Separator, export_csv
 from app.claims.models import (
+    Claim,
     ClaimCreate,
     ClaimPublic,
     ClaimStatus,
@@ -26,9 +27,10 @@ from app.claims.models import (
 from app.core.clock import ClockDep
 from app.core.downloads import attachment_headers
 from app.core.pagination import Page, PageDep
+from app.core.preconditions import IfMatch, tag
 from app.core.routing import CheckedRoute
 from app.db import HeavyRead, ReadSession, WriteSession
-from app.openapi import AUTH_PROBLEMS, problem_responses
+from app.openapi import AUTH_PROBLEMS, etag_response, problem_responses
 
 Read = Annotated[Principal, Scoped("claims:read")]
 Write = Annotated[Principal, Scoped("claims:write")]
@@ -42,7 +44,7 @@ router = APIRouter(route_class=CheckedRoute, tags=["claims"])
     operation_id="claims-create",
     status_code=status.HTTP_201_CREATED,
     response_model=ClaimPublic,
-    responses=WRITE_ERRORS,
+    responses=WRITE_ERRORS | etag_response(201),
 )
 async def create_claim(
     request_id: uuid.UUID,
@@ -50,11 +52,14 @@ async def create_claim(
     session: WriteSession,
     principal: Write,
     clock: ClockDep,
+    response: Response,
 ) -> ClaimPublic:
     """Draft the monthly claim (DI) of an accepted request, one per month (R19, R22)."""
-    return await drafts.create_claim(
+    result = await drafts.create_claim(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
+    await tag(session, response, Claim, result.id)
+    return result
 
 
 @router.get(
@@ -106,11 +111,18 @@ async def list_claims(
     "/v1/claims/{claim_id}",
     operation_id="claims-get",
     response_model=ClaimPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404) | etag_response(200),
 )
-async def get_claim(claim_id: uuid.UUID, session: ReadSession, principal: Read) -> ClaimPublic:
+async def get_claim(
+    claim_id: uuid.UUID,
+    session: ReadSession,
+    principal: Read,
+    response: Response,
+) -> ClaimPublic:
     """One claim with its lines (social security numbers masked)."""
-    return await service.get_public(session, principal, claim_id)
+    result = await service.get_public(session, principal, claim_id)
+    await tag(session, response, Claim, claim_id)
+    return result
 
 
 @router.get(
@@ -160,12 +172,20 @@ async def export_claim(
     responses=WRITE_ERRORS,
 )
 async def update_claim(
-    claim_id: uuid.UUID, body: ClaimUpdate, session: WriteSession, principal: Write, clock: ClockDep
+    claim_id: uuid.UUID,
+    body: ClaimUpdate,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
 ) -> ClaimPublic:
     """Edit a draft claim; `lines` replaces all lines."""
-    return await drafts.update_claim(
+    result = await drafts.update_claim(
         session, principal, claim_id=claim_id, data=body, now=clock.now(), today=clock.today()
     )
+    await tag(session, response, Claim, claim_id)
+    return result
 
 
 @router.delete(
@@ -176,7 +196,11 @@ async def update_claim(
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 async def delete_claim(
-    claim_id: uuid.UUID, session: WriteSession, principal: Write, clock: ClockDep
+    claim_id: uuid.UUID,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+    _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
 ) -> None:
     """Delete a draft claim."""
     await drafts.delete_claim(session, principal, claim_id=claim_id, now=clock.now())
@@ -189,11 +213,17 @@ async def delete_claim(
     responses=WRITE_ERRORS,
 )
 async def file_claim(
-    claim_id: uuid.UUID, body: FileClaim, session: WriteSession, principal: Write, clock: ClockDep
+    claim_id: uuid.UUID,
+    body: FileClaim,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
 ) -> ClaimPublic:
     """Record the filing: needs a contract (R6), the payroll paid (R20), within the time bar
     (R21) and the authorization's limits (R22)."""
-    return await filing.file_claim(
+    result = await filing.file_claim(
         session,
         principal,
         claim_id=claim_id,
@@ -201,6 +231,8 @@ async def file_claim(
         now=clock.now(),
         today=clock.today(),
     )
+    await tag(session, response, Claim, claim_id)
+    return result
 
 
 @router.post(
@@ -214,13 +246,17 @@ async def validate_claim(
     session: WriteSession,
     principal: Write,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
     body: ValidateClaim | None = None,
 ) -> ClaimPublic:
     """Record the administration's validation (R24)."""
     on = (body.on if body else None) or clock.today()
-    return await filing.validate_claim(
+    result = await filing.validate_claim(
         session, principal, claim_id=claim_id, on=on, now=clock.now(), today=clock.today()
     )
+    await tag(session, response, Claim, claim_id)
+    return result
 
 
 @router.post(
@@ -230,10 +266,16 @@ async def validate_claim(
     responses=WRITE_ERRORS,
 )
 async def reject_claim(
-    claim_id: uuid.UUID, body: RejectClaim, session: WriteSession, principal: Write, clock: ClockDep
+    claim_id: uuid.UUID,
+    body: RejectClaim,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
 ) -> ClaimPublic:
     """Record a rejection with its reason (R24)."""
-    return await filing.reject_claim(
+    result = await filing.reject_claim(
         session,
         principal,
         claim_id=claim_id,
@@ -242,6 +284,8 @@ async def reject_claim(
         now=clock.now(),
         today=clock.today(),
     )
+    await tag(session, response, Claim, claim_id)
+    return result
 
 
 @router.post(
@@ -251,10 +295,16 @@ async def reject_claim(
     responses=WRITE_ERRORS,
 )
 async def pay_claim(
-    claim_id: uuid.UUID, body: PayClaim, session: WriteSession, principal: Write, clock: ClockDep
+    claim_id: uuid.UUID,
+    body: PayClaim,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
 ) -> ClaimPublic:
     """Record the payment received: date and amount (R24)."""
-    return await filing.pay_claim(
+    result = await filing.pay_claim(
         session,
         principal,
         claim_id=claim_id,
@@ -263,6 +313,8 @@ async def pay_claim(
         now=clock.now(),
         today=clock.today(),
     )
+    await tag(session, response, Claim, claim_id)
+    return result
 
 
 @router.post(
@@ -278,11 +330,15 @@ async def correct_claim(
     session: WriteSession,
     principal: Write,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
 ) -> ClaimPublic:
     """Draft a corrected version of a paid claim; it references the claim it corrects (R24)."""
-    return await drafts.create_correction(
+    result = await drafts.create_correction(
         session, principal, claim_id=claim_id, data=body, now=clock.now(), today=clock.today()
     )
+    await tag(session, response, Claim, result.id)
+    return result
 
 
 @router.get(

@@ -18,6 +18,7 @@ from app.core.models import (
     created_at_field,
     id_field,
 )
+from app.core.preconditions import Versioned
 from app.db import UTCDateTime
 from app.legal.table import Regime
 
@@ -28,7 +29,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 # --- clients (companies) -------------------------------------------------------------------
 
 
-class Client(SQLModel, table=True):
+class Client(Versioned, table=True):
     __tablename__ = "client"
     __table_args__ = (UniqueConstraint("firm_account_id", "siren"),)
 
@@ -119,7 +120,7 @@ class EstablishmentStatus(StrEnum):
     archived = "archived"
 
 
-class Establishment(SQLModel, table=True):
+class Establishment(Versioned, table=True):
     __tablename__ = "establishment"
     __table_args__ = (
         UniqueConstraint("firm_account_id", "siret"),

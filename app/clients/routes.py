@@ -1,11 +1,12 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from app.auth.deps import Bearer, Principal, Scoped, ScopedBearer
 from app.clients import lifecycle, service
 from app.clients.models import (
+    Client,
     ClientCreate,
     ClientPublic,
     ClientRegime,
@@ -21,9 +22,10 @@ from app.clients.models import (
 from app.core.clock import ClockDep
 from app.core.identifiers import Siren
 from app.core.pagination import Page, PageDep
+from app.core.preconditions import IfMatch, tag
 from app.core.routing import CheckedRoute
 from app.db import ReadSession, WriteSession
-from app.openapi import AUTH_PROBLEMS, problem_responses
+from app.openapi import AUTH_PROBLEMS, etag_response, problem_responses
 
 ClientsRead = Annotated[Principal, Scoped("clients:read")]
 ClientsWrite = Annotated[Principal, Scoped("clients:write")]
@@ -40,13 +42,19 @@ clients = APIRouter(route_class=CheckedRoute, prefix="/v1/clients", tags=["clien
     operation_id="clients-create",
     status_code=status.HTTP_201_CREATED,
     response_model=ClientPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 409, 422) | etag_response(201),
 )
 async def create_client(
-    body: ClientCreate, session: WriteSession, principal: ClientsWrite, clock: ClockDep
+    body: ClientCreate,
+    session: WriteSession,
+    principal: ClientsWrite,
+    clock: ClockDep,
+    response: Response,
 ) -> ClientPublic:
     """Register a client company (SIREN unique within the firm account)."""
-    return await service.create_client(session, principal, data=body, today=clock.today())
+    result = await service.create_client(session, principal, data=body, today=clock.today())
+    await tag(session, response, Client, result.id)
+    return result
 
 
 @clients.get(
@@ -73,13 +81,19 @@ async def list_clients(
     "/{client_id}",
     operation_id="clients-get",
     response_model=ClientPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404) | etag_response(200),
 )
 async def get_client(
-    client_id: uuid.UUID, session: ReadSession, principal: ClientsRead, clock: ClockDep
+    client_id: uuid.UUID,
+    session: ReadSession,
+    principal: ClientsRead,
+    clock: ClockDep,
+    response: Response,
 ) -> ClientPublic:
     """One client company, with the regime in force today."""
-    return await service.get_client_public(session, principal, client_id, clock.today())
+    result = await service.get_client_public(session, principal, client_id, clock.today())
+    await tag(session, response, Client, client_id)
+    return result
 
 
 @clients.patch(
@@ -94,11 +108,15 @@ async def update_client(
     session: WriteSession,
     principal: ClientsWrite,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Client, "client_id"))],
 ) -> ClientPublic:
     """Change a client company; its SIREN only while it has no establishment."""
-    return await service.update_client(
+    result = await service.update_client(
         session, principal, client_id=client_id, data=body, now=clock.now(), today=clock.today()
     )
+    await tag(session, response, Client, client_id)
+    return result
 
 
 @clients.delete(
@@ -109,7 +127,10 @@ async def update_client(
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 async def delete_client(
-    client_id: uuid.UUID, session: WriteSession, principal: ClientsWrite
+    client_id: uuid.UUID,
+    session: WriteSession,
+    principal: ClientsWrite,
+    _: Annotated[None, Depends(IfMatch(Client, "client_id"))],
 ) -> None:
     """Delete a client company that has no establishment."""
     await lifecycle.delete_client(session, principal, client_id=client_id)
@@ -157,13 +178,18 @@ establishments = APIRouter(
     operation_id="establishments-create",
     status_code=status.HTTP_201_CREATED,
     response_model=EstablishmentPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 409, 422) | etag_response(201),
 )
 async def create_establishment(
-    body: EstablishmentCreate, session: WriteSession, principal: EstablishmentsWrite
+    body: EstablishmentCreate,
+    session: WriteSession,
+    principal: EstablishmentsWrite,
+    response: Response,
 ) -> Establishment:
     """Register an establishment (SIRET) of a client; takes one of the 200 active slots (R3)."""
-    return await service.create_establishment(session, principal, data=body)
+    result = await service.create_establishment(session, principal, data=body)
+    await tag(session, response, Establishment, result.id)
+    return result
 
 
 @establishments.get(
@@ -200,15 +226,16 @@ async def list_establishments(
     "/{establishment_id}",
     operation_id="establishments-get",
     response_model=EstablishmentPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404) | etag_response(200),
 )
 async def get_establishment(
     establishment_id: Annotated[str, Path(json_schema_extra={"format": "uuid"})],
     bearer: EstablishmentsReadBearer,
+    response: Response,
 ) -> EstablishmentPublic:
     """One establishment."""
     # The id is text here and checked after the caller is (see tenancy.read_scoped).
-    return await service.read_establishment(bearer, establishment_id)
+    return await service.read_establishment(bearer, establishment_id, response.headers)
 
 
 @establishments.patch(
@@ -223,11 +250,15 @@ async def update_establishment(
     session: WriteSession,
     principal: EstablishmentsWrite,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Establishment, "establishment_id"))],
 ) -> Establishment:
     """Change an establishment's name or address (its SIRET is fixed)."""
-    return await service.update_establishment(
+    result = await service.update_establishment(
         session, principal, establishment_id=establishment_id, data=body, now=clock.now()
     )
+    await tag(session, response, Establishment, establishment_id)
+    return result
 
 
 @establishments.post(
@@ -241,11 +272,15 @@ async def archive_establishment(
     session: WriteSession,
     principal: EstablishmentsWrite,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Establishment, "establishment_id"))],
 ) -> Establishment:
     """Archive an establishment, freeing its slot (R3)."""
-    return await lifecycle.archive_establishment(
+    result = await lifecycle.archive_establishment(
         session, principal, establishment_id=establishment_id, now=clock.now()
     )
+    await tag(session, response, Establishment, establishment_id)
+    return result
 
 
 @establishments.post(
@@ -259,8 +294,12 @@ async def restore_establishment(
     session: WriteSession,
     principal: EstablishmentsWrite,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Establishment, "establishment_id"))],
 ) -> Establishment:
     """Make an archived establishment active again; needs a free slot (R3)."""
-    return await service.restore_establishment(
+    result = await service.restore_establishment(
         session, principal, establishment_id=establishment_id, now=clock.now()
     )
+    await tag(session, response, Establishment, establishment_id)
+    return result

@@ -31,6 +31,7 @@ from app.clients.models import (
 )
 from app.core.integrity import flush_or_raise
 from app.core.pagination import PageParams, paginate, paginate_public
+from app.core.preconditions import Headers
 from app.core.principal import Principal
 from app.core.tenancy import get_scoped, scoped
 from app.errors import NotFound
@@ -212,7 +213,9 @@ async def get_establishment(
     )
 
 
-async def read_establishment(bearer: Bearer, establishment_id: str) -> EstablishmentPublic:
+async def read_establishment(
+    bearer: Bearer, establishment_id: str, headers: Headers
+) -> EstablishmentPublic:
     return await read_scoped(
         bearer,
         Establishment,
@@ -220,6 +223,7 @@ async def read_establishment(bearer: Bearer, establishment_id: str) -> Establish
         establishment_id,
         label="Establishment",
         id_param="establishment_id",
+        headers=headers,
     )
 
 

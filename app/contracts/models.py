@@ -6,6 +6,7 @@ from sqlalchemy import Index, LargeBinary, String
 from sqlmodel import Field, SQLModel
 
 from app.core.models import Day, InputModel, PublicModel, created_at_field, id_field
+from app.core.preconditions import Versioned
 
 
 class Document(SQLModel, table=True):
@@ -29,7 +30,7 @@ class ContractStatus(StrEnum):
     terminated = "terminated"
 
 
-class Contract(SQLModel, table=True):
+class Contract(Versioned, table=True):
     __tablename__ = "contract"
     __table_args__ = (
         Index("ix_contract_firm_account_id_client_id", "firm_account_id", "client_id"),

@@ -13,10 +13,11 @@ from app.core.clock import ClockDep
 from app.core.downloads import attachment_headers
 from app.core.models import Day
 from app.core.pagination import Page, PageDep
+from app.core.preconditions import IfMatch, tag
 from app.core.routing import CheckedRoute
 from app.core.uploads import read_limited, single_form_values
 from app.db import ReadSession, WriteSession
-from app.openapi import AUTH_PROBLEMS, problem_responses
+from app.openapi import AUTH_PROBLEMS, etag_response, problem_responses
 
 ContractsRead = Annotated[Principal, Scoped("contracts:read")]
 ContractsWrite = Annotated[Principal, Scoped("contracts:write")]
@@ -30,7 +31,7 @@ router = APIRouter(route_class=CheckedRoute, tags=["contracts"])
     operation_id="contracts-create",
     status_code=status.HTTP_201_CREATED,
     response_model=ContractPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 404, 413, 415, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 404, 413, 415, 422) | etag_response(201),
     dependencies=[Depends(single_form_values)],
 )
 async def create_contract(
@@ -43,11 +44,12 @@ async def create_contract(
     principal: ContractsWrite,
     settings: SettingsDep,
     clock: ClockDep,
+    response: Response,
     engagement_letter_on: Annotated[Day | None, Form()] = None,
 ) -> Contract:
     """Upload a client's signed service contract (R6, R7); kept with its SHA-256."""
     content = await read_limited(document, settings.max_upload_bytes)
-    return await service.create_contract(
+    result = await service.create_contract(
         session,
         principal,
         client_id=client_id,
@@ -60,6 +62,8 @@ async def create_contract(
         now=clock.now(),
         today=clock.today(),
     )
+    await tag(session, response, Contract, result.id)
+    return result
 
 
 @router.get(
@@ -80,13 +84,18 @@ async def list_contracts(
     "/v1/contracts/{contract_id}",
     operation_id="contracts-get",
     response_model=ContractPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404) | etag_response(200),
 )
 async def get_contract(
-    contract_id: uuid.UUID, session: ReadSession, principal: ContractsRead
+    contract_id: uuid.UUID,
+    session: ReadSession,
+    principal: ContractsRead,
+    response: Response,
 ) -> Contract:
     """One service contract."""
-    return await service.get_contract(session, principal, contract_id)
+    result = await service.get_contract(session, principal, contract_id)
+    await tag(session, response, Contract, contract_id)
+    return result
 
 
 @router.get(
@@ -117,9 +126,11 @@ async def terminate_contract(
     session: WriteSession,
     principal: ContractsWrite,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Contract, "contract_id"))],
 ) -> Contract:
     """Terminate a contract: no new filing relies on it from that date (R6)."""
-    return await service.terminate_contract(
+    result = await service.terminate_contract(
         session,
         principal,
         contract_id=contract_id,
@@ -127,6 +138,8 @@ async def terminate_contract(
         now=clock.now(),
         today=clock.today(),
     )
+    await tag(session, response, Contract, contract_id)
+    return result
 
 
 @router.delete(
@@ -137,7 +150,11 @@ async def terminate_contract(
     responses=problem_responses(*AUTH_PROBLEMS, 404, 409),
 )
 async def delete_contract(
-    contract_id: uuid.UUID, session: WriteSession, principal: ContractsWrite, clock: ClockDep
+    contract_id: uuid.UUID,
+    session: WriteSession,
+    principal: ContractsWrite,
+    clock: ClockDep,
+    _: Annotated[None, Depends(IfMatch(Contract, "contract_id"))],
 ) -> None:
     """Delete a contract uploaded by mistake; one that backs a filing is kept (R7)."""
     await service.delete_contract(session, principal, contract_id=contract_id, now=clock.now())

@@ -7,6 +7,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.core.preconditions import check_row, expects
 from app.core.principal import Principal
 from app.errors import NotFound
 
@@ -36,7 +37,11 @@ async def get_scoped(
     stmt = scoped(model, principal).where(model.id == resource_id)
     if for_update:
         stmt = stmt.with_for_update()
+        if expects(session, model):  # the version as locked, not as read before in this session
+            stmt = stmt.execution_options(populate_existing=True)
     row = (await session.exec(stmt)).first()
     if row is None:
         raise NotFound(label)
+    if for_update:
+        check_row(session, row)
     return row

@@ -15,6 +15,7 @@ from app.core.models import (
     created_at_field,
     id_field,
 )
+from app.core.preconditions import Versioned
 from app.firms.rules import ESTABLISHMENT_LIMIT
 
 
@@ -57,7 +58,7 @@ class FirmUpdate(InputModel):
     email: Email | None = None
 
 
-class User(SQLModel, table=True):
+class User(Versioned, table=True):
     __tablename__ = "user_account"
 
     id: uuid.UUID = id_field()

@@ -1,11 +1,12 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, Response, status
 
 from app.auth.deps import Principal, Scoped, SettingsDep
 from app.core.clock import ClockDep
 from app.core.pagination import Page, PageDep
+from app.core.preconditions import IfMatch, tag
 from app.core.routing import CheckedRoute
 from app.db import ReadSession, WriteSession
 from app.firms import service
@@ -22,7 +23,7 @@ from app.firms.models import (
     UserPublic,
     UserUpdate,
 )
-from app.openapi import AUTH_PROBLEMS, problem_responses
+from app.openapi import AUTH_PROBLEMS, etag_response, problem_responses
 
 router = APIRouter(route_class=CheckedRoute, prefix="/v1", tags=["firm"])
 FirmRead = Annotated[Principal, Scoped("firm:read")]
@@ -91,11 +92,20 @@ users = APIRouter(route_class=CheckedRoute, prefix="/v1/users", tags=["users"])
     operation_id="users-create",
     status_code=status.HTTP_201_CREATED,
     response_model=UserPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 409, 422),
+    responses=problem_responses(*AUTH_PROBLEMS, 409, 422) | etag_response(201),
 )
-async def create_user(body: UserCreate, session: WriteSession, principal: UsersWrite) -> User:
+async def create_user(
+    body: UserCreate,
+    session: WriteSession,
+    principal: UsersWrite,
+    response: Response,
+) -> User:
     """Create a user of the firm with an initial password (owners and admins)."""
-    return await service.create_user(session, principal, actor_role=Role(principal.role), data=body)
+    result = await service.create_user(
+        session, principal, actor_role=Role(principal.role), data=body
+    )
+    await tag(session, response, User, result.id)
+    return result
 
 
 @users.get(
@@ -118,11 +128,18 @@ async def list_users(
     "/{user_id}",
     operation_id="users-get",
     response_model=UserPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404) | etag_response(200),
 )
-async def get_user(user_id: uuid.UUID, session: ReadSession, principal: UsersRead) -> User:
+async def get_user(
+    user_id: uuid.UUID,
+    session: ReadSession,
+    principal: UsersRead,
+    response: Response,
+) -> User:
     """One user of the firm."""
-    return await service.get_user(session, principal, user_id)
+    result = await service.get_user(session, principal, user_id)
+    await tag(session, response, User, user_id)
+    return result
 
 
 @users.patch(
@@ -137,9 +154,11 @@ async def update_user(
     session: WriteSession,
     principal: UsersWrite,
     clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(User, "user_id"))],
 ) -> User:
     """Change a user's role or deactivate them; their tokens stop working at once."""
-    return await service.update_user(
+    result = await service.update_user(
         session,
         principal,
         actor_role=Role(principal.role),
@@ -147,3 +166,5 @@ async def update_user(
         data=body,
         now=clock.now(),
     )
+    await tag(session, response, User, user_id)
+    return result

@@ -3,9 +3,10 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from app.core.models import Day, InputModel, PublicModel, created_at_field, id_field
+from app.core.preconditions import Versioned
 
 
 class HabilitationStatus(StrEnum):
@@ -15,7 +16,7 @@ class HabilitationStatus(StrEnum):
     habilitated = "habilitated"
 
 
-class Habilitation(SQLModel, table=True):
+class Habilitation(Versioned, table=True):
     """R8: the establishment's APART account steps. R5: no APART identifier or password here."""
 
     __tablename__ = "habilitation"

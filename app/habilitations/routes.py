@@ -1,15 +1,22 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.deps import Principal, Scoped
 from app.core.clock import ClockDep
+from app.core.preconditions import IfMatch, tag
 from app.core.routing import CheckedRoute
 from app.db import ReadSession, WriteSession
 from app.habilitations import service
-from app.habilitations.models import HabilitationPublic, HabilitationStatus, HabilitationStep
-from app.openapi import AUTH_PROBLEMS, problem_responses
+from app.habilitations.models import (
+    Habilitation,
+    HabilitationPublic,
+    HabilitationStatus,
+    HabilitationStep,
+)
+from app.openapi import AUTH_PROBLEMS, etag_response, problem_responses
 
 Read = Annotated[Principal, Scoped("establishments:read")]
 Write = Annotated[Principal, Scoped("establishments:write")]
@@ -25,13 +32,20 @@ router = APIRouter(
     "",
     operation_id="habilitation-get",
     response_model=HabilitationPublic,
-    responses=problem_responses(*AUTH_PROBLEMS, 404),
+    responses=problem_responses(*AUTH_PROBLEMS, 404) | etag_response(),
 )
 async def get_habilitation(
-    establishment_id: uuid.UUID, session: ReadSession, principal: Read
+    establishment_id: uuid.UUID, session: ReadSession, principal: Read, response: Response
 ) -> HabilitationPublic:
     """Where the establishment's APART account stands (R8)."""
-    return await service.get_habilitation(session, principal, establishment_id)
+    result = await service.get_habilitation(session, principal, establishment_id)
+    await _tag(session, response, establishment_id)
+    return result
+
+
+async def _tag(session: AsyncSession, response: Response, establishment_id: uuid.UUID) -> None:
+    # Before its first step an establishment's habilitation has no row: version 0.
+    await tag(session, response, Habilitation, establishment_id, key="establishment_id", missing=0)
 
 
 def _step(target: HabilitationStatus, path: str, operation_id: str, doc: str) -> None:
@@ -48,8 +62,10 @@ def _step(target: HabilitationStatus, path: str, operation_id: str, doc: str) ->
         session: WriteSession,
         principal: Write,
         clock: ClockDep,
+        response: Response,
+        _: Annotated[None, Depends(IfMatch(Habilitation, "establishment_id"))],
     ) -> HabilitationPublic:
-        return await service.advance(
+        result = await service.advance(
             session,
             principal,
             establishment_id=establishment_id,
@@ -58,6 +74,8 @@ def _step(target: HabilitationStatus, path: str, operation_id: str, doc: str) ->
             now=clock.now(),
             today=clock.today(),
         )
+        await _tag(session, response, establishment_id)
+        return result
 
 
 _step(

@@ -7,6 +7,7 @@ from app.audit import service as audit
 from app.clients import service as clients
 from app.contracts import service as contracts
 from app.core.dates import not_in_future
+from app.core.preconditions import check_version
 from app.core.principal import Principal
 from app.core.tenancy import scoped
 from app.errors import InvalidInput, InvalidTransition
@@ -49,6 +50,7 @@ async def advance(
     establishment = await clients.get_active_establishment(session, principal, establishment_id)
     not_in_future("on", on, today)
     row = await _row(session, principal, establishment_id, lock=True)
+    check_version(session, Habilitation, establishment_id, row.row_version if row else 0)
     current = row.status if row else HabilitationStatus.not_requested
     if not rules.can_move(current, target):
         raise InvalidTransition("habilitation", current, f"moved to {target}")

@@ -141,3 +141,21 @@ def test_r14_racing_extension_filings_and_creations_over_them_let_one_through_ea
         for r in mine:
             if r.status_code == 409:
                 assert_problem(r, 409, "overlapping_request")
+
+
+def test_ten_racing_edits_with_the_same_if_match_let_exactly_one_through(server, http):
+    ctx = ready_establishment(http)
+    draft = create_request(http, ctx)
+    path = f"/v1/authorization-requests/{draft['id']}"
+    etag = http.get(path, headers=ctx["headers"]).headers["etag"]
+    calls = [("PATCH", path, {"employees_concerned": n}) for n in range(1, 11)]
+
+    responses = simultaneously(server, {**ctx["headers"], "If-Match": etag}, calls)
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 1, 412: 9}, [r.text for r in responses]
+    assert {r.json()["code"] for r in responses if r.status_code == 412} == {"precondition_failed"}
+    winner = next(r for r in responses if r.status_code == 200)
+    current = http.get(path, headers=ctx["headers"])
+    assert current.json()["employees_concerned"] == winner.json()["employees_concerned"]
+    assert current.headers["etag"] == winner.headers["etag"] != etag

@@ -211,3 +211,28 @@ def test_r17_racing_decisions_on_one_request_record_exactly_one(server, http):
         if e["action"] in ("authorization_request.accepted", "authorization_request.refused")
     ]
     assert len(decisions) == 1, events
+
+
+def test_racing_steps_with_the_same_if_match_let_exactly_one_through(server, http):
+    ctx = ready_establishment(http)
+    request = accepted_request(http, ctx)
+    created = http.post(
+        f"/v1/authorization-requests/{request['id']}/claims",
+        headers=ctx["headers"],
+        json={"month": "2020-04", "payroll_paid_on": "2020-04-30", "lines": [line("E1")]},
+    )
+    assert created.status_code == 201, created.text
+    path = f"/v1/claims/{created.json()['id']}"
+    filed = http.post(f"{path}/file", headers=ctx["headers"], json={"filed_on": "2020-05-04"})
+    assert filed.status_code == 200, filed.text
+    # Half validate, half reject, all from the same version: one decision only.
+    calls = [(f"{path}/validate", {"on": "2020-05-10"})] * 4 + [
+        (f"{path}/reject", {"on": "2020-05-10", "reason": "Pièces manquantes"})
+    ] * 4
+
+    responses = simultaneously(server, {**ctx["headers"], "If-Match": filed.headers["etag"]}, calls)
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 1, 412: 7}, [r.text for r in responses]
+    winner = next(r.json() for r in responses if r.status_code == 200)
+    assert http.get(path, headers=ctx["headers"]).json()["status"] == winner["status"]

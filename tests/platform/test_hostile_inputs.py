@@ -257,16 +257,19 @@ def requests(world: World, method: str, path: str, operation: dict[str, Any]) ->
     body_schema = body_schema["schema"]
 
     def build(route: dict[str, Any], param: str | None = None, value: Any = None) -> dict[str, Any]:
-        url, query = path, {}
+        url, query, headers = path, {}, dict(world.headers)
         for p in parameters:
             given = value if p["name"] == param else route[p["name"]]
             if p["in"] == "path":
                 url = url.replace("{" + p["name"] + "}", quote(str(given), safe=""))
+            elif p["in"] == "header":
+                if p["name"] == param:
+                    headers[p["name"]] = given
             elif p["name"] == param:
                 query[p["name"]] = given
             elif p.get("required"):
                 query[p["name"]] = world.sample(p["name"], p["schema"])
-        return {"method": method, "url": url, "params": query}
+        return {"method": method, "url": url, "params": query, "headers": headers}
 
     def body(fields: dict[str, Any], file_name: str = "document.pdf") -> dict[str, Any]:
         if media == "application/json":
@@ -293,6 +296,8 @@ def requests(world: World, method: str, path: str, operation: dict[str, Any]) ->
         ids = ",".join(f"{k}={v}" for k, v in route.items() if v)
         for p in parameters:
             for value in hostile_values(p["schema"]):
+                if p["in"] == "header" and not sendable_header(value):
+                    continue
                 yield f"{ids} {p['in']} {p['name']}={value!r}", build(route, p["name"], value)
         if not media:
             continue
@@ -317,6 +322,18 @@ def requests(world: World, method: str, path: str, operation: dict[str, Any]) ->
             yield f"{ids} valid", {**build(route), **body(form_fields())}
 
 
+def sendable_header(value: Any) -> bool:
+    """A value HTTP can carry in a header at all (no line break, no NUL, Latin-1): the others
+    never reach a server."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return not any(c in value for c in "\r\n\x00")
+
+
 @pytest.mark.parametrize(
     ("method", "path", "operation"),
     [pytest.param(*op, id=op[2].get("operationId", f"{op[0]} {op[1]}")) for op in OPERATIONS],
@@ -327,7 +344,7 @@ def test_hostile_values_are_never_a_5xx(client, method, path, operation):
     failures, walked = [], 0
     for label, request in requests(world, method, path, operation):
         walked += 1
-        response = client.request(**request, headers=world.headers)
+        response = client.request(**{"headers": world.headers, **request})
         valid = label.endswith(" valid") or ("file name" in label and "\u0000" not in label)
         if response.status_code >= 500:
             failures.append(f"{label}: {response.status_code} {response.text[:200]}")
