@@ -257,7 +257,6 @@ async def create_establishment(
     )
     if (await session.exec(taken)).first() is not None:
         raise DuplicateSiret(data.siret)
-    await firms.take_establishment_slot(session, firm_account_id=principal.firm_account_id)
     establishment = Establishment.model_validate(
         data,
         update={
@@ -271,6 +270,10 @@ async def create_establishment(
         session,
         {"uq_establishment_firm_account_id_siret": lambda: DuplicateSiret(data.siret)},
     )
+    # The firm's row is locked after the insert, which holds the client's row (its foreign key):
+    # a writer holding the client's row locks the firm's last (recording its event), so taking
+    # them the other way round here could deadlock with it.
+    await firms.take_establishment_slot(session, firm_account_id=principal.firm_account_id)
     await record_establishment(
         session, principal, establishment, "created", None, establishment.created_at
     )
