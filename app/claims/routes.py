@@ -25,7 +25,7 @@ from app.claims.models import (
 )
 from app.core.clock import ClockDep
 from app.core.downloads import attachment_headers
-from app.core.pagination import Page, PageDep
+from app.core.pagination import Page, PageDep, UpdatedSince
 from app.core.routing import CheckedRoute
 from app.db import HeavyRead, ReadSession, WriteSession
 from app.openapi import AUTH_PROBLEMS, problem_responses
@@ -88,6 +88,7 @@ async def list_claims(
     discrepancy: Annotated[
         bool | None, Query(description="true: paid claims whose amount differs from expected")
     ] = None,
+    updated_since: UpdatedSince = None,
 ) -> Page[ClaimSummary]:
     """The firm's claims, oldest first, by status, establishment, month or payment discrepancy."""
     items, cursor = await service.list_claims(
@@ -98,6 +99,7 @@ async def list_claims(
         establishment_id=establishment_id,
         month=month,
         discrepancy=discrepancy,
+        updated_since=updated_since,
     )
     return Page(items=items, next_cursor=cursor)
 

@@ -131,10 +131,13 @@ async def list_clients(
     page: PageParams,
     today: date,
     siren: str | None = None,
+    updated_since: datetime | None = None,
 ) -> tuple[list[ClientPublic], str | None]:
     stmt = scoped(Client, principal)
     if siren:
         stmt = stmt.where(Client.siren == siren)
+    if updated_since is not None:
+        stmt = stmt.where(col(Client.updated_at) >= updated_since)
     rows, cursor = await paginate(session, stmt, Client.id, page)  # type: ignore[arg-type]
     return await present_clients(session, list(rows), today), cursor
 
@@ -232,8 +235,11 @@ async def list_establishments(
     status: EstablishmentStatus | None = None,
     siret_prefix: str | None = None,
     q: str | None = None,
+    updated_since: datetime | None = None,
 ) -> tuple[list[EstablishmentPublic], str | None]:
     stmt = scoped(Establishment, principal)
+    if updated_since is not None:
+        stmt = stmt.where(col(Establishment.updated_at) >= updated_since)
     if client_id is not None:
         stmt = stmt.where(Establishment.client_id == client_id)
     if status is not None:
