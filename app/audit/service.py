@@ -48,9 +48,11 @@ async def _next_seq(session: AsyncSession, firm_account_id: uuid.UUID) -> int:
     """The event's position in the firm's change feed. The UPDATE locks the firm's row until the
     transaction ends, so the firm's event-writing transactions take turns from here to their
     commit: positions follow commit order, and a rolled-back transaction gives its numbers
-    back. Events are recorded last in a use case, so the lock is taken late and held briefly;
-    no transaction holding it locks another row that a writer locks before recording (see the
-    README, Architecture). On SQLite, writers take turns anyway."""
+    back. Events are recorded last in a use case, so the lock is taken late and held briefly.
+    The changes still pending are written first: an insert or update after it would lock (or
+    wait on a foreign key's) rows that another writer may hold while it waits for the firm's
+    row, a deadlock (see the README, Architecture). On SQLite, writers take turns anyway."""
+    await session.flush()
     seq = (
         await session.exec(
             update(FirmAccountSeq)
