@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
 from app.core.models import PublicModel, created_at_field, id_field
@@ -15,10 +15,13 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_event_firm_account_id_id", "firm_account_id", "id"),
         Index("ix_audit_event_resource", "firm_account_id", "resource_type", "resource_id"),
         Index("ix_audit_event_establishment", "firm_account_id", "establishment_id", "id"),
+        Index("uq_audit_event_firm_account_id_seq", "firm_account_id", "seq", unique=True),
     )
 
     id: uuid.UUID = id_field()
     firm_account_id: uuid.UUID = Field(foreign_key="firm_account.id")
+    # Position in the firm's change feed: 1, 2, 3… in commit order, without gaps (see record).
+    seq: int = Field(sa_type=BigInteger, nullable=False)
     actor_id: uuid.UUID | None = Field(default=None)
     at: datetime = created_at_field()
     resource_type: str = Field(max_length=40)

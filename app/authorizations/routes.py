@@ -23,7 +23,7 @@ from app.authorizations.models import (
 from app.contracts.routes import document_response
 from app.core.clock import ClockDep
 from app.core.models import Day
-from app.core.pagination import Page, PageDep
+from app.core.pagination import Page, PageDep, UpdatedSince
 from app.core.preconditions import IfMatch, tag
 from app.core.routing import CheckedRoute
 from app.core.uploads import read_limited, single_form_values
@@ -101,6 +101,7 @@ async def list_requests(
     establishment_id: uuid.UUID | None = None,
     period_from: Annotated[Day | None, Query(description="Periods ending on or after")] = None,
     period_to: Annotated[Day | None, Query(description="Periods starting on or before")] = None,
+    updated_since: UpdatedSince = None,
 ) -> Page[RequestPublic]:
     """The firm's authorization requests, filtered by status (as derived now), motive, period."""
     items, cursor = await service.list_requests(
@@ -113,6 +114,7 @@ async def list_requests(
         motive=motive,
         period_from=period_from,
         period_to=period_to,
+        updated_since=updated_since,
     )
     return Page(items=items, next_cursor=cursor)
 

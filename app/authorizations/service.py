@@ -127,6 +127,7 @@ async def list_requests(
     motive: Motive | None = None,
     period_from: date | None = None,
     period_to: date | None = None,
+    updated_since: datetime | None = None,
 ) -> tuple[list[RequestPublic], str | None]:
     stmt = scoped(AuthorizationRequest, principal)
     if establishment_id is not None:
@@ -150,6 +151,8 @@ async def list_requests(
         stmt = stmt.where(col(AuthorizationRequest.end_on) >= period_from)
     if period_to is not None:  # periods that start on or before it
         stmt = stmt.where(col(AuthorizationRequest.start_on) <= period_to)
+    if updated_since is not None:
+        stmt = stmt.where(col(AuthorizationRequest.updated_at) >= updated_since)
     rows, cursor = await paginate(session, stmt, AuthorizationRequest.id, page)  # type: ignore[arg-type]
     by_request = await amendments_of(session, [r.id for r in rows])
     return [to_public(r, by_request[r.id], now) for r in rows], cursor

@@ -26,7 +26,7 @@ from app.claims.models import (
 )
 from app.core.clock import ClockDep
 from app.core.downloads import attachment_headers
-from app.core.pagination import Page, PageDep
+from app.core.pagination import Page, PageDep, UpdatedSince
 from app.core.preconditions import IfMatch, tag
 from app.core.routing import CheckedRoute
 from app.db import HeavyRead, ReadSession, WriteSession
@@ -93,6 +93,7 @@ async def list_claims(
     discrepancy: Annotated[
         bool | None, Query(description="true: paid claims whose amount differs from expected")
     ] = None,
+    updated_since: UpdatedSince = None,
 ) -> Page[ClaimSummary]:
     """The firm's claims, oldest first, by status, establishment, month or payment discrepancy."""
     items, cursor = await service.list_claims(
@@ -103,6 +104,7 @@ async def list_claims(
         establishment_id=establishment_id,
         month=month,
         discrepancy=discrepancy,
+        updated_since=updated_since,
     )
     return Page(items=items, next_cursor=cursor)
 

@@ -140,6 +140,7 @@ async def list_claims(
     status: ClaimStatus | None = None,
     month: str | None = None,
     discrepancy: bool | None = None,
+    updated_since: datetime | None = None,
 ) -> tuple[list[ClaimSummary], str | None]:
     """A page of claims with their stored totals: one statement, plus one for the lines of the
     drafts (if any) whose client changed regime since their totals were computed."""
@@ -158,6 +159,8 @@ async def list_claims(
         stmt = stmt.where(col(Claim.discrepancy).is_not(None), col(Claim.discrepancy) != 0)
     elif discrepancy is False:
         stmt = stmt.where(col(Claim.discrepancy) == 0)
+    if updated_since is not None:
+        stmt = stmt.where(col(Claim.updated_at) >= updated_since)
     rows, cursor = await paginate(session, stmt, Claim.id, page)  # type: ignore[arg-type]
     stale = [r for r in rows if r.regime_now is not None and r.regime_now != r.totals_regime]
     recomputed: dict[uuid.UUID, rules.Totals] = {}

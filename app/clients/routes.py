@@ -21,7 +21,7 @@ from app.clients.models import (
 )
 from app.core.clock import ClockDep
 from app.core.identifiers import Siren
-from app.core.pagination import Page, PageDep
+from app.core.pagination import Page, PageDep, UpdatedSince
 from app.core.preconditions import IfMatch, tag
 from app.core.routing import CheckedRoute
 from app.db import ReadSession, WriteSession
@@ -69,10 +69,16 @@ async def list_clients(
     page: PageDep,
     clock: ClockDep,
     siren: Annotated[Siren | None, Query(description="Exact SIREN")] = None,
+    updated_since: UpdatedSince = None,
 ) -> Page[ClientPublic]:
     """The firm's client companies, oldest first."""
     items, cursor = await service.list_clients(
-        session, principal, page=page, siren=siren, today=clock.today()
+        session,
+        principal,
+        page=page,
+        siren=siren,
+        today=clock.today(),
+        updated_since=updated_since,
     )
     return Page(items=items, next_cursor=cursor)
 
@@ -208,6 +214,7 @@ async def list_establishments(
     q: Annotated[
         str | None, Query(min_length=1, max_length=100, description="Name contains")
     ] = None,
+    updated_since: UpdatedSince = None,
 ) -> Page[EstablishmentPublic]:
     """The firm's establishments, oldest first, filtered by client, status, SIRET prefix, name."""
     items, cursor = await service.list_establishments(
@@ -218,6 +225,7 @@ async def list_establishments(
         status=status,
         siret_prefix=siret_prefix,
         q=q,
+        updated_since=updated_since,
     )
     return Page(items=items, next_cursor=cursor)
 

@@ -132,10 +132,13 @@ async def list_clients(
     page: PageParams,
     today: date,
     siren: str | None = None,
+    updated_since: datetime | None = None,
 ) -> tuple[list[ClientPublic], str | None]:
     stmt = scoped(Client, principal)
     if siren:
         stmt = stmt.where(Client.siren == siren)
+    if updated_since is not None:
+        stmt = stmt.where(col(Client.updated_at) >= updated_since)
     rows, cursor = await paginate(session, stmt, Client.id, page)  # type: ignore[arg-type]
     return await present_clients(session, list(rows), today), cursor
 
@@ -236,8 +239,11 @@ async def list_establishments(
     status: EstablishmentStatus | None = None,
     siret_prefix: str | None = None,
     q: str | None = None,
+    updated_since: datetime | None = None,
 ) -> tuple[list[EstablishmentPublic], str | None]:
     stmt = scoped(Establishment, principal)
+    if updated_since is not None:
+        stmt = stmt.where(col(Establishment.updated_at) >= updated_since)
     if client_id is not None:
         stmt = stmt.where(Establishment.client_id == client_id)
     if status is not None:
@@ -261,7 +267,6 @@ async def create_establishment(
     )
     if (await session.exec(taken)).first() is not None:
         raise DuplicateSiret(data.siret)
-    await firms.take_establishment_slot(session, firm_account_id=principal.firm_account_id)
     establishment = Establishment.model_validate(
         data,
         update={
@@ -275,6 +280,10 @@ async def create_establishment(
         session,
         {"uq_establishment_firm_account_id_siret": lambda: DuplicateSiret(data.siret)},
     )
+    # The firm's row is locked after the insert, which holds the client's row (its foreign key):
+    # a writer holding the client's row locks the firm's last (recording its event), so taking
+    # them the other way round here could deadlock with it.
+    await firms.take_establishment_slot(session, firm_account_id=principal.firm_account_id)
     await record_establishment(
         session, principal, establishment, "created", None, establishment.created_at
     )

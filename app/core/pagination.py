@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select
 from sqlalchemy import select as sa_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.models import Moment
 from app.errors import FieldError, InvalidInput
 
 T = TypeVar("T")
@@ -53,6 +54,15 @@ async def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+UpdatedSince = Annotated[
+    Moment | None,
+    Query(
+        description="Only the items changed (or created) at or after this moment. Timestamps "
+        "are not gap-free: a change committed late can carry an earlier time, so overlap your "
+        "windows; `GET /v1/events?after=` is the exact way to follow changes"
+    ),
+]
 
 
 async def paginate(
@@ -96,6 +106,7 @@ __all__ = [
     "Page",
     "PageDep",
     "PageParams",
+    "UpdatedSince",
     "encode_cursor",
     "page_params",
     "paginate",

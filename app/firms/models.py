@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import BigInteger, CheckConstraint, String
 from sqlmodel import Field, SQLModel
 
 from app.core.identifiers import Siret
@@ -40,6 +40,10 @@ class FirmAccount(SQLModel, table=True):
     siret: str = Field(max_length=14)
     email: str = Field(max_length=320, unique=True)
     establishments_active: int = Field(default=0)
+    # The position of the firm's last audit event in its change feed. Bumped by each
+    # transaction that records events, whose row lock then lasts until its commit: a firm's
+    # events are numbered in the order their transactions commit (R26, the change feed).
+    event_seq: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = created_at_field()
 
 

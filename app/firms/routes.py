@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from app.auth.deps import Principal, Scoped, SettingsDep
 from app.core.clock import ClockDep
-from app.core.pagination import Page, PageDep
+from app.core.pagination import Page, PageDep, UpdatedSince
 from app.core.preconditions import IfMatch, tag
 from app.core.routing import CheckedRoute
 from app.db import ReadSession, WriteSession
@@ -118,9 +118,12 @@ async def list_users(
     session: ReadSession,
     principal: UsersRead,
     page: PageDep,
+    updated_since: UpdatedSince = None,
 ) -> Page[UserPublic]:
     """The firm's users, oldest first."""
-    rows, cursor = await service.list_users(session, principal, page=page)
+    rows, cursor = await service.list_users(
+        session, principal, page=page, updated_since=updated_since
+    )
     return Page(items=[UserPublic.model_validate(u) for u in rows], next_cursor=cursor)
 
 

@@ -1,11 +1,12 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit import service as audit
+from app.audit.models import AuditEvent
 from app.auth import service as auth_service
 from app.core import security
 from app.core.integrity import flush_or_raise
@@ -87,9 +88,22 @@ async def get_user(session: AsyncSession, principal: Principal, user_id: uuid.UU
 
 
 async def list_users(
-    session: AsyncSession, principal: Principal, *, page: PageParams
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    page: PageParams,
+    updated_since: datetime | None = None,
 ) -> tuple[list[User], str | None]:
-    rows, cursor = await paginate(session, scoped(User, principal), User.id, page)  # type: ignore[arg-type]
+    stmt = scoped(User, principal)
+    if updated_since is not None:
+        # A user has no updated_at: its changes (role, active) are its audit events.
+        changed = select(AuditEvent.resource_id).where(
+            AuditEvent.firm_account_id == principal.firm_account_id,
+            AuditEvent.resource_type == "user",
+            col(AuditEvent.at) >= updated_since,
+        )
+        stmt = stmt.where(or_(col(User.created_at) >= updated_since, col(User.id).in_(changed)))
+    rows, cursor = await paginate(session, stmt, User.id, page)  # type: ignore[arg-type]
     return list(rows), cursor
 
 
