@@ -327,3 +327,19 @@ def test_a_deactivated_user_gets_no_replay(client):
     retry = client.post("/v1/clients", json=body, headers=keyed(headers, "k"))
 
     assert retry.status_code == 401
+
+
+def test_every_post_declares_the_key_and_the_replay_header(app):
+    document = app.openapi()
+    header = document["components"]["parameters"]["Idempotency-Key"]
+    assert header["in"] == "header" and header["required"] is False
+    assert "Idempotent-Replayed" in document["components"]["headers"]
+    posts = {path: item["post"] for path, item in document["paths"].items() if "post" in item}
+    ref = {"$ref": "#/components/parameters/Idempotency-Key"}
+    assert [p for p, op in posts.items() if ref not in op.get("parameters", [])] == []
+    created = posts["/v1/clients"]["responses"]["201"]
+    assert created["headers"]["Idempotent-Replayed"] == {
+        "$ref": "#/components/headers/Idempotent-Replayed"
+    }
+    assert "409" in posts["/v1/clients"]["responses"]
+    assert "Idempotent-Replayed" not in str(posts["/v1/auth/token"]["responses"])
