@@ -24,6 +24,7 @@ never kept: their answers carry tokens.
 
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -43,11 +44,13 @@ from app.config import Settings
 from app.core.clock import Clock
 from app.core.principal import Principal
 from app.db import DEFERRED_COMMIT, Gate, SessionSource
-from app.errors import Conflict, DomainError, FieldError, InvalidInput, Overloaded
+from app.errors import DomainError, InvalidInput, Overloaded
+from app.idempotency.errors import HEADER, KeyInFlight, KeyReused
 from app.idempotency.models import ANONYMOUS, IdempotencyRecord
 from app.problems import problem_response
 
-HEADER = "Idempotency-Key"
+log = logging.getLogger("app.idempotency")
+
 REPLAYED = (b"idempotent-replayed", b"true")
 EXCLUDED_PREFIX = "/v1/auth/"
 # Headers of an answer that a replay repeats (the others are the service's own, set again).
@@ -62,27 +65,6 @@ _TABLE = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 _C = _TABLE.c
 
 Authenticate = Callable[[Request, Sequence[str]], Awaitable[Principal]]
-
-
-class KeyReused(DomainError):
-    status, code, title = 422, "idempotency_key_reused", "Idempotency key reused"
-
-    def __init__(self) -> None:
-        message = "already used for another request (method, path or body) within its lifetime"
-        super().__init__(
-            f"{HEADER}: {message}",
-            errors=[FieldError(location="header", field=HEADER, type=self.code, message=message)],
-        )
-
-
-class KeyInFlight(Conflict):
-    code, title = "idempotency_key_in_flight", "Idempotency key in flight"
-    headers = {"Retry-After": "1"}
-
-    def __init__(self) -> None:
-        super().__init__(
-            f"{HEADER}: the first request with this key is still running; retry shortly"
-        )
 
 
 def parse_key(raw: bytes) -> str:
@@ -182,22 +164,25 @@ class _Request:
 
     async def run(self) -> None:
         await self._read_body()
-        owner = await self._owner()
-        if owner is None or self.read_error is not None:
-            # An invalid token (the app answers 401) or a body over its limit (413): nothing
-            # to keep.
+        owner = None if self.read_error else await self._owner()
+        if owner is None:
+            # A body over its limit (the app answers 413) or a caller it refuses (401):
+            # nothing to keep.
             await self.outer.app(self.scope, self._replay_body, self.send)
             return
         fingerprint = hashlib.sha256(self.body).hexdigest()
         try:
             stored = await self._claim(owner, fingerprint)
+        except (OperationalError, PoolTimeout):  # no connection, or SQLite's lock held
+            stored = Overloaded()
         except DomainError as exc:
-            await _problem(exc)(self.scope, self.receive, self.send)
-            return
-        if stored is not None:
-            await self._send(stored, replayed=True)
-            return
-        await self._run_claimed()
+            stored = exc
+        if isinstance(stored, DomainError):
+            await _problem(stored)(self.scope, self.receive, self.send)
+        elif stored is not None:
+            await self._replay(stored)
+        else:
+            await self._run_claimed()
 
     async def _read_body(self) -> None:
         chunks: list[bytes] = []
@@ -235,7 +220,7 @@ class _Request:
     def _session(self) -> AsyncSession:
         return self.factory(write=True)
 
-    async def _claim(self, owner: uuid.UUID, fingerprint: str) -> Stored | None:
+    async def _claim(self, owner: uuid.UUID, fingerprint: str) -> Stored | DomainError | None:
         """None once this request owns the key; the answer to replay otherwise."""
         now = self.clock.now()
         ttl = timedelta(seconds=self.settings.idempotency_ttl_seconds)
@@ -322,7 +307,7 @@ class _Request:
             await self.outer.app(self.scope, self._replay_body, hold)
         except BaseException:
             await self._end_taken(taker, commit=False)
-            await self._give_back()
+            await self._store_alone(None)
             raise
         assert start is not None
         answer = Stored(
@@ -341,21 +326,20 @@ class _Request:
                 await self._end_taken(taker, commit=True)
             except (OperationalError, PoolTimeout):
                 await self._end_taken(taker, commit=False)
-                await self._give_back()
+                await self._store_alone(None)
                 await _problem(Overloaded())(self.scope, self.receive, self.send)
                 return
             except BaseException:
                 await self._end_taken(taker, commit=False)
-                await self._give_back()
+                await self._store_alone(None)
                 raise
         else:
-            async with self.gate:
-                session = self._session()
-                try:
-                    await self._write(session, answer if keep else None)
-                    await session.commit()
-                finally:
-                    await session.close()
+            # The use case failed (its writes rolled back) or wrote nothing: its answer is
+            # known, and sent even if it cannot be kept (the claim then lapses with its lease).
+            try:
+                await self._store_alone(answer if keep else None)
+            except (OperationalError, PoolTimeout, DomainError):
+                log.warning("idempotency: an answer could not be kept")
         await self.send(start)
         await self.send({"type": "http.response.body", "body": answer.body})
 
@@ -392,23 +376,21 @@ class _Request:
             finally:
                 await gate.__aexit__()
 
-    async def _give_back(self) -> None:
-        """The claim deleted, so that a retry runs again (the request failed unanswered)."""
+    async def _store_alone(self, answer: Stored | None) -> None:
+        """`_write` in a transaction of its own (`None`: the claim given back, a retry runs)."""
         async with self.gate:
             session = self._session()
             try:
-                await self._write(session, None)
+                await self._write(session, answer)
                 await session.commit()
             finally:
                 await session.close()
 
-    async def _send(self, stored: Stored, *, replayed: bool) -> None:
+    async def _replay(self, stored: Stored) -> None:
         headers: list[tuple[bytes, bytes]] = [
             (name.encode("latin-1"), value.encode("latin-1")) for name, value in stored.headers
         ]
-        headers.append((b"content-length", str(len(stored.body)).encode()))
-        if replayed:
-            headers.append(REPLAYED)
+        headers += [(b"content-length", str(len(stored.body)).encode()), REPLAYED]
         await self.send(
             {"type": "http.response.start", "status": stored.status, "headers": headers}
         )
