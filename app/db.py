@@ -11,7 +11,9 @@ every statement is seen by SQLAlchemy's events (echo, tracing, counting).
 * ``WriteSession`` (all other routes): one transaction per use case, committed in the
   dependency's teardown, which runs before the response is sent (``scope="function"``): a failed
   commit becomes an error response, never a lost 201. On SQLite it takes the write lock up front
-  (``BEGIN IMMEDIATE``).
+  (``BEGIN IMMEDIATE``). A POST sent with an ``Idempotency-Key`` hands its transaction, once the
+  use case succeeded, to the middleware that keeps its answer (``DEFERRED_COMMIT``): the answer
+  is written in the same transaction, which is committed before the answer is sent.
 
 Overload: each worker admits at most as many write transactions as its write pool has
 connections; a request that cannot be admitted within ``DB_ADMISSION_TIMEOUT_SECONDS``, or that
