@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # or networks, `*` for any). Empty: none, the client address is the TCP peer's (the login
     # throttle counts per address, so no client may pick its own).
     forwarded_allow_ips: str = ""
+    # How long the answer to a POST with an `Idempotency-Key` is kept for its retries.
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
 
     @model_validator(mode="before")
     @classmethod

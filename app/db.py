@@ -11,7 +11,9 @@ every statement is seen by SQLAlchemy's events (echo, tracing, counting).
 * ``WriteSession`` (all other routes): one transaction per use case, committed in the
   dependency's teardown, which runs before the response is sent (``scope="function"``): a failed
   commit becomes an error response, never a lost 201. On SQLite it takes the write lock up front
-  (``BEGIN IMMEDIATE``).
+  (``BEGIN IMMEDIATE``). A POST sent with an ``Idempotency-Key`` hands its transaction, once the
+  use case succeeded, to the middleware that keeps its answer (``DEFERRED_COMMIT``): the answer
+  is written in the same transaction, which is committed before the answer is sent.
 
 Overload: each worker admits at most as many write transactions as its write pool has
 connections; a request that cannot be admitted within ``DB_ADMISSION_TIMEOUT_SECONDS``, or that
@@ -275,20 +277,41 @@ class CloseReadSessions:
                 await session.close()
 
 
+# Set in the request's scope by the middleware that keeps answers for `Idempotency-Key` retries:
+# a use case that succeeds hands it its transaction, still open, so that the answer is written
+# in the same transaction as the use case's own rows and committed with them.
+DEFERRED_COMMIT = "app.deferred_commit"
+
+
+class CommitTaker(Protocol):
+    def take(self, session: AsyncSession, gate: Gate) -> None:
+        """Owns `session` (to commit or roll back, then close) and the `gate` slot it holds."""
+
+
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
     factory: SessionSource = request.app.state.session_factory
     gate: Gate = request.app.state.write_gate
-    async with gate:
-        session = factory(write=True)
-        try:
-            yield session
-        except BaseException as exc:
-            await _finish(session, exc)
-            raise
+    taker: CommitTaker | None = request.scope.get(DEFERRED_COMMIT)
+    await gate.__aenter__()
+    session = factory(write=True)
+    handed = False
+    try:
+        yield session
+    except BaseException as exc:
+        await _finish(session, exc)
+        raise
+    else:
+        if taker is not None:
+            taker.take(session, gate)
+            handed = True
         else:
             await _finish(session, None)
-        finally:
-            await session.close()
+    finally:
+        if not handed:
+            try:
+                await session.close()
+            finally:
+                await gate.__aexit__()
 
 
 async def _heavy_read(request: Request) -> AsyncIterator[None]:

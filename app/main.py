@@ -32,6 +32,8 @@ from app.docs import mount_docs
 from app.firms.routes import router as firm_router
 from app.firms.routes import users
 from app.habilitations.routes import router as habilitations_router
+from app.idempotency.middleware import IdempotencyKeys
+from app.idempotency.openapi import declare_idempotency
 from app.legal.routes import router as legal_router
 from app.legal.table import parameter_table
 from app.openapi import problem_openapi
@@ -159,9 +161,12 @@ def create_app(
     fastapi_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
-        return problem_openapi(fastapi_openapi())
+        return problem_openapi(declare_idempotency(fastapi_openapi()))
 
     app.openapi = openapi  # type: ignore[method-assign]
+    # Inside the body limits (a keyed request's body is read whole here) and the read sessions'
+    # closing (the caller is authenticated here).
+    app.add_middleware(IdempotencyKeys, authenticate=authenticate)
     app.add_middleware(
         BodySizeLimit,
         upload_limit=settings.max_upload_bytes,

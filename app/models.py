@@ -8,6 +8,7 @@ from app.clients.models import Client, Establishment
 from app.contracts.models import Contract, Document
 from app.firms.models import FirmAccount, User
 from app.habilitations.models import Habilitation
+from app.idempotency.models import IdempotencyRecord
 
 __all__ = [
     "Amendment",
@@ -21,6 +22,7 @@ __all__ = [
     "Establishment",
     "FirmAccount",
     "Habilitation",
+    "IdempotencyRecord",
     "LoginThrottle",
     "RefreshToken",
     "User",

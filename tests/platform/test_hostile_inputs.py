@@ -37,6 +37,7 @@ from tests.support.lifecycle import (
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = json.loads((ROOT / "openapi.json").read_text())
 SCHEMAS = DOCUMENT["components"]["schemas"]
+PARAMETERS = DOCUMENT["components"].get("parameters", {})
 OPERATIONS = [
     (method.upper(), path, operation)
     for path, operations in DOCUMENT["paths"].items()
@@ -245,7 +246,10 @@ def with_value(world: World, schema: dict[str, Any], path: tuple[Any, ...], valu
 
 def requests(world: World, method: str, path: str, operation: dict[str, Any]) -> Iterator[Any]:
     """(label, request keywords) of the valid request and of each hostile one."""
-    parameters = operation.get("parameters", [])
+    parameters = [
+        PARAMETERS[p["$ref"].rsplit("/", 1)[-1]] if "$ref" in p else p
+        for p in operation.get("parameters", [])
+    ]
     routes = [
         {p["name"]: value for p, value in zip(parameters, values, strict=True)}
         for values in itertools.product(
