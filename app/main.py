@@ -34,7 +34,8 @@ from app.firms.routes import users
 from app.habilitations.routes import router as habilitations_router
 from app.legal.routes import router as legal_router
 from app.legal.table import parameter_table
-from app.openapi import problem_openapi
+from app.openapi import contract_openapi, problem_openapi
+from app.openapi_examples import REQUEST_EXAMPLES
 from app.problems import install_error_handlers
 
 DESCRIPTION = """
@@ -159,7 +160,7 @@ def create_app(
     fastapi_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
-        return problem_openapi(fastapi_openapi())
+        return contract_openapi(problem_openapi(fastapi_openapi()), REQUEST_EXAMPLES)
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(

@@ -4,11 +4,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field as Constrained
 from pydantic import StringConstraints
 from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
+from app.core.decimals import decimal_text
 from app.core.models import (
     Day,
     InputModel,
@@ -16,12 +16,13 @@ from app.core.models import (
     PublicModel,
     created_at_field,
     id_field,
-    quantized,
 )
 from app.db import DecimalType, UTCDateTime
 
-Hours = Annotated[Decimal, Constrained(gt=0, max_digits=10, decimal_places=2), quantized(2)]
-HoursOrZero = Annotated[Decimal, Constrained(ge=0, max_digits=10, decimal_places=2), quantized(2)]
+Hours = decimal_text(digits=10, places=2, positive=True, example="1200.00")
+HoursOrZero = decimal_text(digits=10, places=2, example="120.00")
+# The legal working week's ceiling (R11): written into the pattern, not only checked.
+WeeklyHours = decimal_text(digits=10, places=2, positive=True, maximum=48, example="35.00")
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 
 
@@ -128,7 +129,7 @@ class RequestFields(InputModel):
     start_on: Day | None = None
     end_on: Day | None = None
     employees_concerned: int | None = Field(default=None, ge=1, le=1_000_000)
-    weekly_hours: Hours | None = Field(default=None, le=48)
+    weekly_hours: WeeklyHours | None = None
     forecast_hours: Hours | None = None
     justification: LongText | None = None
     previous_use: bool | None = Field(

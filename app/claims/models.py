@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from stdnum.fr import nir as stdnum_nir
 
 from app.core.crypto import Encrypted
+from app.core.decimals import decimal_text
 from app.core.models import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -20,7 +21,6 @@ from app.core.models import (
     PublicModel,
     created_at_field,
     id_field,
-    quantized,
 )
 from app.db import DecimalType
 from app.legal.table import Regime
@@ -65,11 +65,9 @@ Month = Annotated[
     AfterValidator(_check_month),
     Constrained(examples=["2020-04"]),
 ]
-HoursValue = Annotated[
-    Decimal, Constrained(ge=0, le=744, max_digits=6, decimal_places=2), quantized(2)
-]
-Rate = Annotated[Decimal, Constrained(gt=0, max_digits=10, decimal_places=4), quantized(4)]
-Money = Annotated[Decimal, Constrained(ge=0, max_digits=12, decimal_places=2), quantized(2)]
+HoursValue = decimal_text(digits=6, places=2, maximum=744, example="151.67")
+Rate = decimal_text(digits=10, places=4, positive=True, example="12.5000")
+Money = decimal_text(digits=12, places=2, example="1234.56")
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
