@@ -36,7 +36,7 @@ from app.legal.routes import router as legal_router
 from app.legal.table import parameter_table
 from app.openapi import contract_openapi, problem_openapi
 from app.openapi_examples import REQUEST_EXAMPLES
-from app.problems import install_error_handlers
+from app.problems import install_error_handlers, problem_codes
 
 DESCRIPTION = """
 Back office for accounting firms that file French partial-activity (*activité partielle*)
@@ -160,7 +160,9 @@ def create_app(
     fastapi_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
-        return contract_openapi(problem_openapi(fastapi_openapi()), REQUEST_EXAMPLES)
+        return contract_openapi(
+            problem_openapi(fastapi_openapi()), REQUEST_EXAMPLES, problem_codes()
+        )
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(

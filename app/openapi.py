@@ -181,11 +181,14 @@ def _form(schema: dict[str, Any], operation: dict[str, Any], name: str, files: d
         body["encoding"] = {part: {"contentType": kind} for part, kind in files.items()}
 
 
-def contract_openapi(schema: dict[str, Any], examples: dict[str, Any]) -> dict[str, Any]:
+def contract_openapi(
+    schema: dict[str, Any], examples: dict[str, Any], codes: list[str]
+) -> dict[str, Any]:
     """What the integrators' generated clients need: servers, `security: []` on public
     operations, named form models with binary files, binary downloads and their headers,
     `Retry-After` and `Allow`, JSON Schema bounds, links from creates, request examples."""
     schema["servers"] = [{"url": "/", "description": "this service"}]
+    schema["components"]["schemas"]["Problem"]["properties"]["code"]["enum"] = codes
     headers = schema.setdefault("components", {}).setdefault("headers", {})
     headers.update(_DOWNLOAD_HEADERS)
     headers["Retry-After"] = dict(_RETRY_AFTER)

@@ -19,10 +19,12 @@ from app.core.models import (
 )
 from app.db import DecimalType, UTCDateTime
 
-Hours = decimal_text(digits=10, places=2, positive=True, example="1200.00")
-HoursOrZero = decimal_text(digits=10, places=2, example="120.00")
+Hours = Annotated[Decimal, decimal_text(digits=10, places=2, positive=True, example="1200.00")]
+HoursOrZero = Annotated[Decimal, decimal_text(digits=10, places=2, example="120.00")]
 # The legal working week's ceiling (R11): written into the pattern, not only checked.
-WeeklyHours = decimal_text(digits=10, places=2, positive=True, maximum=48, example="35.00")
+WeeklyHours = Annotated[
+    Decimal, decimal_text(digits=10, places=2, positive=True, maximum=48, example="35.00")
+]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 
 

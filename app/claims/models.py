@@ -11,6 +11,7 @@ from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from stdnum.fr import nir as stdnum_nir
 
+from app.authorizations.models import RequestStatus
 from app.core.crypto import Encrypted
 from app.core.decimals import decimal_text
 from app.core.models import (
@@ -58,16 +59,22 @@ Nir = Annotated[
     str,
     BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
     AfterValidator(_check_nir),
+    # 13 digits (2A/2B for Corsica) and a 2-digit key, spaces allowed between them.
+    Constrained(json_schema_extra={"pattern": r"^\s*[0-9](?: *[0-9ABab]){14}\s*$"}),
 ]
 Month = Annotated[
     str,
     StringConstraints(pattern=r"^\d{4}-\d{2}$"),
     AfterValidator(_check_month),
-    Constrained(examples=["2020-04"]),
+    Constrained(
+        examples=["2020-04"],
+        # What _check_month accepts, said in the document: a real month of 2000–2100.
+        json_schema_extra={"pattern": r"^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])$"},
+    ),
 ]
-HoursValue = decimal_text(digits=6, places=2, maximum=744, example="151.67")
-Rate = decimal_text(digits=10, places=4, positive=True, example="12.5000")
-Money = decimal_text(digits=12, places=2, example="1234.56")
+HoursValue = Annotated[Decimal, decimal_text(digits=6, places=2, maximum=744, example="151.67")]
+Rate = Annotated[Decimal, decimal_text(digits=10, places=4, positive=True, example="12.5000")]
+Money = Annotated[Decimal, decimal_text(digits=12, places=2, example="1234.56")]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
@@ -290,7 +297,7 @@ def mask_nir(nir: str | None) -> str | None:
 
 class AuthorizationSummary(PublicModel):
     request_id: uuid.UUID
-    status: str
+    status: RequestStatus
     start_on: date | None
     end_on: date | None
     authorized_hours: Decimal | None

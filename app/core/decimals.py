@@ -3,9 +3,11 @@ the server checks. A JSON number is a binary float ("0.1 + 0.2" is 0.30000000000
 for its places), so the document asks for text; numbers that are exact are still accepted."""
 
 import re
-from decimal import Decimal
-from typing import Annotated, Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
+from annotated_types import GroupedMetadata
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic import Field as Constrained
 from pydantic_core import PydanticCustomError
@@ -39,6 +41,16 @@ def decimal_pattern(digits: int, places: int, *, positive: bool, maximum: int | 
     return f"{head}(?:{_below(maximum)}{fraction}|{maximum}(?:\\.0{{1,{places}}})?)$"
 
 
+@dataclass(frozen=True)
+class _Rules(GroupedMetadata):
+    """Several annotations as one, which pydantic unfolds: `Annotated[Decimal, decimal_text(…)]`."""
+
+    rules: tuple[Any, ...]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.rules)
+
+
 def decimal_text(
     *,
     digits: int,
@@ -46,8 +58,8 @@ def decimal_text(
     positive: bool = False,
     maximum: int | None = None,
     example: str,
-) -> Any:
-    """An `Annotated` decimal input: the text's shape is checked here (a comma gets a hint),
+) -> _Rules:
+    """The annotations of a decimal input: the text's shape is checked here (a comma gets a hint),
     the bounds by pydantic (`greater_than`, `less_than_equal`, …), and the document's pattern
     says both at once."""
     shape = re.compile(f"(?:0|[1-9][0-9]{{0,{digits - places - 1}}})(?:\\.[0-9]{{1,{places}}})?")
@@ -79,10 +91,11 @@ def decimal_text(
         "description": f'A decimal as text, with a point ("12.50"): {rule}',
         "examples": [example],
     }
-    return Annotated[
-        Decimal,
-        BeforeValidator(check),
-        Constrained(max_digits=digits, decimal_places=places, **bounds),
-        quantized(places),
-        WithJsonSchema(schema, mode="validation"),
-    ]
+    return _Rules(
+        (
+            BeforeValidator(check),
+            Constrained(max_digits=digits, decimal_places=places, **bounds),
+            quantized(places),
+            WithJsonSchema(schema, mode="validation"),
+        )
+    )
