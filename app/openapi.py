@@ -148,6 +148,11 @@ def _walk(node: Any) -> None:
     if isinstance(node, dict):
         if node.pop("formatMinimum", None) and node.pop("formatMaximum", None):
             node.setdefault("pattern", _YEARS[node["format"]])
+        if "anyOf" in node and "pattern" in node:  # an optional text's pattern: on the text
+            for option in node["anyOf"]:
+                if option.get("type") == "string":
+                    option["pattern"] = node["pattern"]
+            del node["pattern"]
         if "type" in node or "anyOf" in node:
             for ours, theirs in _BOUNDS.items():
                 if ours in node:
