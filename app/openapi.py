@@ -242,4 +242,38 @@ def contract_openapi(
                 assert all(target in ids for target, _ in links.values())
     _walk(schema["components"]["schemas"])
     _walk(schema["paths"])
+    _request_defaults(schema)
     return schema
+
+
+def _models(schema: dict[str, Any], roots: list[Any]) -> set[str]:
+    """The component schemas `roots` refer to, directly or not."""
+    names: set[str] = set()
+    todo = list(roots)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/") and ref[21:] not in names:
+                names.add(ref[21:])
+                todo.append(schema["components"]["schemas"][ref[21:]])
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    return names
+
+
+def _request_defaults(schema: dict[str, Any]) -> None:
+    """A request model's defaults said in words, not as `default`: openapi-typescript makes a
+    field with a `default` required in the type it generates, though the server fills it in."""
+    operations = [
+        op for item in schema["paths"].values() for op in item.values() if isinstance(op, dict)
+    ]
+    asked = _models(schema, [op.get("requestBody") for op in operations])
+    answered = _models(schema, [op.get("responses") for op in operations])
+    for name in sorted(asked - answered):
+        for prop in schema["components"]["schemas"][name].get("properties", {}).values():
+            if "default" in prop:
+                said = json.dumps(prop.pop("default"), ensure_ascii=False)
+                text = prop.get("description", "").rstrip(".")
+                prop["description"] = f"{text}. Default: {said}" if text else f"Default: {said}"
