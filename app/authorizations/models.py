@@ -4,7 +4,6 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import StringConstraints
 from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -16,6 +15,7 @@ from app.core.models import (
     PublicModel,
     created_at_field,
     id_field,
+    trimmed,
 )
 from app.db import DecimalType, UTCDateTime
 
@@ -25,7 +25,7 @@ HoursOrZero = Annotated[Decimal, decimal_text(digits=10, places=2, example="120.
 WeeklyHours = Annotated[
     Decimal, decimal_text(digits=10, places=2, positive=True, maximum=48, example="35.00")
 ]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+LongText = Annotated[str, trimmed(20000)]
 
 
 class Motive(StrEnum):
@@ -200,10 +200,7 @@ class FileRequest(InputModel):
 class Decision(InputModel):
     outcome: Outcome
     decided_on: Day | None = Field(default=None, description="Default: today (Europe/Paris)")
-    decision_number: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-        | None
-    ) = None
+    decision_number: Annotated[str, trimmed(100)] | None = None
     authorized_hours: HoursOrZero | None = None
     authorized_employees: int | None = Field(default=None, ge=0, le=1_000_000)
     reason: LongText | None = None

@@ -22,6 +22,7 @@ from app.core.models import (
     PublicModel,
     created_at_field,
     id_field,
+    trimmed,
 )
 from app.db import DecimalType
 from app.legal.table import Regime
@@ -75,7 +76,7 @@ Month = Annotated[
 HoursValue = Annotated[Decimal, decimal_text(digits=6, places=2, maximum=744, example="151.67")]
 Rate = Annotated[Decimal, decimal_text(digits=10, places=4, positive=True, example="12.5000")]
 Money = Annotated[Decimal, decimal_text(digits=12, places=2, example="1234.56")]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Short = Annotated[str, trimmed(100)]
 
 
 def _stored_total() -> Any:
@@ -152,9 +153,7 @@ class ClaimLine(SQLModel, table=True):
 
 class LineInput(InputModel):
     employee_ref: Short
-    employee_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-    ]
+    employee_name: Annotated[str, trimmed(200)]
     nir: Nir | None = Field(default=None, description="Optional; validated, masked when shown")
     contract_hours: HoursValue = Field(description="Contractual hours of the month")
     hours_not_worked: HoursValue
@@ -280,7 +279,7 @@ class ValidateClaim(InputModel):
 
 
 class RejectClaim(InputModel):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    reason: Annotated[str, trimmed(5000)]
     on: Day | None = None
 
 

@@ -3,16 +3,13 @@ the server checks. A JSON number is a binary float ("0.1 + 0.2" is 0.30000000000
 for its places), so the document asks for text; numbers that are exact are still accepted."""
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from annotated_types import GroupedMetadata
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic import Field as Constrained
 from pydantic_core import PydanticCustomError
 
-from app.core.models import quantized
+from app.core.models import Rules, quantized
 
 
 def _below(limit: int) -> str:
@@ -41,16 +38,6 @@ def decimal_pattern(digits: int, places: int, *, positive: bool, maximum: int | 
     return f"{head}(?:{_below(maximum)}{fraction}|{maximum}(?:\\.0{{1,{places}}})?)$"
 
 
-@dataclass(frozen=True)
-class _Rules(GroupedMetadata):
-    """Several annotations as one, which pydantic unfolds: `Annotated[Decimal, decimal_text(…)]`."""
-
-    rules: tuple[Any, ...]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.rules)
-
-
 def decimal_text(
     *,
     digits: int,
@@ -58,7 +45,7 @@ def decimal_text(
     positive: bool = False,
     maximum: int | None = None,
     example: str,
-) -> _Rules:
+) -> Rules:
     """The annotations of a decimal input: the text's shape is checked here (a comma gets a hint),
     the bounds by pydantic (`greater_than`, `less_than_equal`, …), and the document's pattern
     says both at once."""
@@ -91,7 +78,7 @@ def decimal_text(
         "description": f'A decimal as text, with a point ("12.50"): {rule}',
         "examples": [example],
     }
-    return _Rules(
+    return Rules(
         (
             BeforeValidator(check),
             Constrained(max_digits=digits, decimal_places=places, **bounds),

@@ -308,3 +308,32 @@ def test_a_cursor_of_its_pattern_is_accepted(client):
         "/v1/clients", params={"limit": 1, "cursor": first["next_cursor"]}, headers=headers
     )
     assert response.status_code == 200, response.text
+
+
+def test_a_text_longer_than_its_max_length_with_spaces_around_is_refused(client):
+    # The schema's maxLength counts every character sent; stripping came after the check.
+    _, headers = firm_headers(client)
+    assert SCHEMAS["ClientCreate"]["properties"]["legal_name"]["maxLength"] == 200
+    name = " " + "B" * 200
+    response = client.post(
+        "/v1/clients",
+        headers=headers,
+        json={"siren": "732829320", "legal_name": name, "headcount": 12},
+    )
+    assert_invalid(response, "legal_name", "string_too_long")
+
+
+def test_a_blank_text_is_outside_its_pattern_and_refused(client):
+    _, headers = firm_headers(client)
+    assert not re.search(SCHEMAS["ClientCreate"]["properties"]["legal_name"]["pattern"], "   ")
+    response = client.post(
+        "/v1/clients",
+        headers=headers,
+        json={"siren": "732829320", "legal_name": "   ", "headcount": 1},
+    )
+    assert_invalid(response, "legal_name", "string_too_short")
+    padded = client.post(
+        "/v1/clients", headers=headers, json={"siren": "732829320", "legal_name": "  Martin  ",
+                                              "headcount": 1},
+    )  # fmt: skip
+    assert padded.status_code == 201 and padded.json()["legal_name"] == "Martin"
