@@ -35,7 +35,7 @@ from app.habilitations.routes import router as habilitations_router
 from app.legal.routes import router as legal_router
 from app.legal.table import parameter_table
 from app.openapi import contract_openapi, problem_openapi
-from app.openapi_examples import REQUEST_EXAMPLES
+from app.openapi_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 from app.problems import install_error_handlers, problem_codes
 
 DESCRIPTION = """
@@ -161,7 +161,10 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         return contract_openapi(
-            problem_openapi(fastapi_openapi()), REQUEST_EXAMPLES, problem_codes()
+            problem_openapi(fastapi_openapi()),
+            REQUEST_EXAMPLES,
+            problem_codes(),
+            RESPONSE_EXAMPLES,
         )
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -5,6 +5,7 @@ from http import HTTPStatus
 from typing import Any
 
 from app.errors import Problem
+from app.openapi_examples import VALIDATION_EXAMPLE
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -187,7 +188,10 @@ def _form(schema: dict[str, Any], operation: dict[str, Any], name: str, files: d
 
 
 def contract_openapi(
-    schema: dict[str, Any], examples: dict[str, Any], codes: list[str]
+    schema: dict[str, Any],
+    examples: dict[str, Any],
+    codes: list[str],
+    responses_examples: dict[tuple[str, str], Any],
 ) -> dict[str, Any]:
     """What the integrators' generated clients need: servers, `security: []` on public
     operations, named form models with binary files, binary downloads and their headers,
@@ -225,6 +229,11 @@ def contract_openapi(
                         response.setdefault("headers", {}).update(
                             {n: {"$ref": f"#/components/headers/{n}"} for n in names}
                         )
+                example = responses_examples.get((op_id, code))
+                if code == "422":
+                    example = VALIDATION_EXAMPLE
+                if example is not None:
+                    next(iter(response["content"].values()))["example"] = example
                 if code in ("429", "503"):
                     response.setdefault("headers", {})["Retry-After"] = {
                         "$ref": "#/components/headers/Retry-After"

@@ -97,3 +97,58 @@ REQUEST_EXAMPLES: dict[str, Any] = {
         "lines": [{k: v for k, v in _LINE.items() if k != "employee_name"}],
     },
 }
+
+_CLIENT_ID = "0190f1c2-8a4b-7c3d-9e5f-0a1b2c3d4e5f"
+_AT = "2020-03-16T09:00:00Z"
+
+# The main answers, by operation id and status.
+RESPONSE_EXAMPLES: dict[tuple[str, str], Any] = {
+    ("auth-token", "200"): {
+        "access_token": "<JWT>",
+        "refresh_token": "<opaque token>",
+        "token_type": "bearer",
+        "expires_in": 900,
+        "scope": "firm:read clients:read clients:write",
+    },
+    ("clients-create", "201"): {
+        "id": _CLIENT_ID,
+        "siren": "732829320",
+        "legal_name": "Boulangerie Martin",
+        "headcount": 12,
+        "contact_email": None,
+        "regime": "general",
+        "created_at": _AT,
+        "updated_at": _AT,
+    },
+    ("establishments-create", "201"): {
+        "id": "0190f1c3-1d2e-7f40-8a5b-6c7d8e9f0a1b",
+        "client_id": _CLIENT_ID,
+        "siret": "73282932000074",
+        "siren": "732829320",
+        "name": "Boulangerie du Port",
+        "address": "3 quai des Indes",
+        "postal_code": "56100",
+        "city": "Lorient",
+        "status": "active",
+        "archived_at": None,
+        "created_at": _AT,
+        "updated_at": _AT,
+    },
+}
+
+# Every 422: one entry per invalid field.
+VALIDATION_EXAMPLE = {
+    "type": "urn:apart-api:problem:validation_error",
+    "title": "Unprocessable Content",
+    "status": 422,
+    "detail": "The request has invalid fields",
+    "code": "validation_error",
+    "errors": [
+        {
+            "location": "body",
+            "field": "forecast_hours",
+            "type": "decimal_comma",
+            "message": 'a decimal uses a point, not a comma: "12.50", not "12,50"',
+        }
+    ],
+}

@@ -88,6 +88,16 @@ def test_every_request_body_has_an_example_that_its_schema_accepts():
         assert errors == [], (op_id, [e.message for e in errors])
 
 
+def test_main_responses_and_every_422_have_an_example_that_their_schema_accepts():
+    for op_id, status in [("clients-create", "201"), ("establishments-create", "201"),
+                          ("auth-token", "200"), ("claims-create", "422")]:  # fmt: skip
+        (media,) = OPERATIONS[op_id]["responses"][status]["content"].values()
+        assert list(validator(media["schema"]).iter_errors(media["example"])) == [], op_id
+    for op in OPERATIONS.values():
+        if "422" in op["responses"]:
+            assert "example" in op["responses"]["422"]["content"]["application/problem+json"]
+
+
 def test_no_pydantic_keyword_nor_unknown_format_bound_is_left_in_the_document():
     text = json.dumps(SPEC)
     for keyword in ("le", "ge", "lt", "gt", "formatMinimum", "formatMaximum", "contentMediaType"):
