@@ -3,11 +3,12 @@ renders them as RFC 9457 problem details."""
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class FieldError(BaseModel):
-    location: str
+    # FastAPI's parameter locations; pydantic's own `loc` never names another.
+    location: str = Field(json_schema_extra={"enum": ["body", "query", "path", "header", "cookie"]})
     field: str
     type: str
     message: str

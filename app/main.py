@@ -36,8 +36,9 @@ from app.idempotency.middleware import IdempotencyKeys
 from app.idempotency.openapi import declare_idempotency
 from app.legal.routes import router as legal_router
 from app.legal.table import parameter_table
-from app.openapi import problem_openapi
-from app.problems import install_error_handlers
+from app.openapi import contract_openapi, problem_openapi
+from app.openapi_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
+from app.problems import install_error_handlers, problem_codes
 
 DESCRIPTION = """
 Back office for accounting firms that file French partial-activity (*activité partielle*)
@@ -161,7 +162,12 @@ def create_app(
     fastapi_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
-        return problem_openapi(declare_idempotency(fastapi_openapi()))
+        return contract_openapi(
+            problem_openapi(declare_idempotency(fastapi_openapi())),
+            REQUEST_EXAMPLES,
+            problem_codes(),
+            RESPONSE_EXAMPLES,
+        )
 
     app.openapi = openapi  # type: ignore[method-assign]
     # Inside the body limits (a keyed request's body is read whole here) and the read sessions'

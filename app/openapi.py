@@ -5,6 +5,7 @@ from http import HTTPStatus
 from typing import Any
 
 from app.errors import Problem
+from app.openapi_examples import VALIDATION_EXAMPLE
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -87,3 +88,225 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {"model": Problem, "description": HTTPStatus(status).phrase} for status in statuses
     }
+
+
+# ---- the integrators' contract: what the generated document leaves out or says loosely ----
+
+# Multipart bodies, by operation id: their model's name and the media type of each file part.
+_FORMS = {
+    "auth-token": ("TokenForm", {}),
+    "contracts-create": ("ContractUpload", {"document": "application/pdf"}),
+    "authorization-requests-cse-minutes-upload": (
+        "CseMinutesUpload",
+        {"document": "application/pdf"},
+    ),
+}
+_BINARY = {"type": "string", "format": "binary"}
+_DOWNLOAD_HEADERS = {
+    "Content-Disposition": {
+        "description": "`attachment`, with an ASCII `filename` and the exact UTF-8 `filename*`",
+        "schema": {"type": "string"},
+    },
+    "X-Content-SHA256": {
+        "description": "SHA-256 of the bytes, in hexadecimal",
+        "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    },
+    "Repr-Digest": {
+        "description": "RFC 9530: `sha-256=:<base64>:`",
+        "schema": {"type": "string"},
+    },
+}
+_RETRY_AFTER = {
+    "description": "Seconds to wait before trying again",
+    "schema": {"type": "integer", "minimum": 0},
+}
+# Dates and moments from FIRST_YEAR to LAST_YEAR (app/core/models.py), said by a pattern:
+# `formatMinimum`/`formatMaximum` are no keywords of OpenAPI's JSON Schema.
+_YEARS = {"date": "^(?:20[0-9]{2}|2100)-", "date-time": "^(?:20[0-9]{2}|2100)-"}
+# pydantic's names of bounds, when one is left in a schema as is, and JSON Schema's.
+_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+# Each create's 201 leads to the operations on what it created (OpenAPI links).
+_LINKS: dict[str, dict[str, tuple[str, str | None]]] = {
+    "firms-create": {"GetFirm": ("firm-get", None)},
+    "users-create": {
+        "GetUser": ("users-get", "user_id"),
+        "UpdateUser": ("users-update", "user_id"),
+    },
+    "clients-create": {
+        "GetClient": ("clients-get", "client_id"),
+        "UpdateClient": ("clients-update", "client_id"),
+        "CreateContract": ("contracts-create", "client_id"),
+    },
+    "establishments-create": {
+        "GetEstablishment": ("establishments-get", "establishment_id"),
+        "RequestHabilitation": ("habilitation-request", "establishment_id"),
+        "CreateAuthorizationRequest": ("authorization-requests-create", "establishment_id"),
+    },
+    "contracts-create": {
+        "GetContract": ("contracts-get", "contract_id"),
+        "DownloadContract": ("contracts-document", "contract_id"),
+    },
+    "authorization-requests-create": {
+        "GetAuthorizationRequest": ("authorization-requests-get", "request_id"),
+        "FileAuthorizationRequest": ("authorization-requests-file", "request_id"),
+    },
+    "amendments-create": {
+        "GetAmendment": ("amendments-get", "amendment_id"),
+        "FileAmendment": ("amendments-file", "amendment_id"),
+    },
+    "claims-create": {
+        "GetClaim": ("claims-get", "claim_id"),
+        "FileClaim": ("claims-file", "claim_id"),
+        "ExportClaim": ("claims-export", "claim_id"),
+    },
+    "claims-correct": {
+        "GetClaim": ("claims-get", "claim_id"),
+        "FileClaim": ("claims-file", "claim_id"),
+    },
+}
+
+
+def _walk(node: Any) -> None:
+    """pydantic's bound keywords left on a schema (`"le": 48`) become JSON Schema's, and the
+    years of dates a pattern."""
+    if isinstance(node, dict):
+        if node.pop("formatMinimum", None) and node.pop("formatMaximum", None):
+            node.setdefault("pattern", _YEARS[node["format"]])
+        if "anyOf" in node and "pattern" in node:  # an optional text's pattern: on the text
+            for option in node["anyOf"]:
+                if option.get("type") == "string":
+                    option["pattern"] = node["pattern"]
+            del node["pattern"]
+        if "type" in node or "anyOf" in node:
+            for ours, theirs in _BOUNDS.items():
+                if ours in node:
+                    node[theirs] = node.pop(ours)
+        for value in node.values():
+            _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value)
+
+
+def _form(schema: dict[str, Any], operation: dict[str, Any], name: str, files: dict) -> None:
+    """A multipart or form body: its model named, files as `format: binary` with their media
+    type in `encoding`, optional parts without a `null` (a part left out is how one says none)."""
+    content = operation["requestBody"]["content"]
+    body = next(iter(content.values()))
+    old = body["schema"]["$ref"].rsplit("/", 1)[-1]
+    schemas = schema["components"]["schemas"]
+    model = schemas.pop(old, None) or schemas[name]
+    model["title"] = name
+    for prop in model["properties"].values():
+        if "anyOf" in prop:
+            options = [o for o in prop.pop("anyOf") if o.get("type") != "null"]
+            prop.update(options[0])
+        if "contentMediaType" in prop:
+            del prop["contentMediaType"]
+            prop["format"] = "binary"
+    schemas[name] = model
+    body["schema"] = {"$ref": f"#/components/schemas/{name}"}
+    if files:
+        body["encoding"] = {part: {"contentType": kind} for part, kind in files.items()}
+
+
+def contract_openapi(
+    schema: dict[str, Any],
+    examples: dict[str, Any],
+    codes: list[str],
+    responses_examples: dict[tuple[str, str], Any],
+) -> dict[str, Any]:
+    """What the integrators' generated clients need: servers, `security: []` on public
+    operations, named form models with binary files, binary downloads and their headers,
+    `Retry-After` and `Allow`, JSON Schema bounds, links from creates, request examples."""
+    schema["servers"] = [{"url": "/", "description": "this service"}]
+    schema["components"]["schemas"]["Problem"]["properties"]["code"]["enum"] = codes
+    headers = schema.setdefault("components", {}).setdefault("headers", {})
+    headers.update(_DOWNLOAD_HEADERS)
+    headers["Retry-After"] = dict(_RETRY_AFTER)
+    ids = {
+        op["operationId"]: (path, method)
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    for path_item in schema["paths"].values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            op_id = operation["operationId"]
+            operation.setdefault("security", [])
+            if op_id in _FORMS:
+                _form(schema, operation, *_FORMS[op_id])
+            body = operation.get("requestBody")
+            if body is not None and op_id in examples:
+                media = next(iter(body["content"].values()))
+                media["example"] = examples[op_id]
+            for code, response in operation["responses"].items():
+                for kind, media in response.get("content", {}).items():
+                    if kind != PROBLEM_JSON and not media.get("schema"):
+                        media["schema"] = dict(_BINARY)
+                        names = ["Content-Disposition"]
+                        if kind == "application/pdf":  # documents: their digest too
+                            names += ["X-Content-SHA256", "Repr-Digest"]
+                        response.setdefault("headers", {}).update(
+                            {n: {"$ref": f"#/components/headers/{n}"} for n in names}
+                        )
+                example = responses_examples.get((op_id, code))
+                if code == "422":
+                    example = VALIDATION_EXAMPLE
+                if example is not None:
+                    next(iter(response["content"].values()))["example"] = example
+                if code in ("429", "503"):
+                    response.setdefault("headers", {})["Retry-After"] = {
+                        "$ref": "#/components/headers/Retry-After"
+                    }
+            links = _LINKS.get(op_id)
+            if links:
+                operation["responses"]["201"]["links"] = {
+                    name: {
+                        "operationId": target,
+                        "description": f"`{target}` on what was created",
+                        **({"parameters": {param: "$response.body#/id"}} if param else {}),
+                    }
+                    for name, (target, param) in links.items()
+                }
+                assert all(target in ids for target, _ in links.values())
+    _walk(schema["components"]["schemas"])
+    _walk(schema["paths"])
+    _request_defaults(schema)
+    return schema
+
+
+def _models(schema: dict[str, Any], roots: list[Any]) -> set[str]:
+    """The component schemas `roots` refer to, directly or not."""
+    names: set[str] = set()
+    todo = list(roots)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/") and ref[21:] not in names:
+                names.add(ref[21:])
+                todo.append(schema["components"]["schemas"][ref[21:]])
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    return names
+
+
+def _request_defaults(schema: dict[str, Any]) -> None:
+    """A request model's defaults said in words, not as `default`: openapi-typescript makes a
+    field with a `default` required in the type it generates, though the server fills it in."""
+    operations = [
+        op for item in schema["paths"].values() for op in item.values() if isinstance(op, dict)
+    ]
+    asked = _models(schema, [op.get("requestBody") for op in operations])
+    answered = _models(schema, [op.get("responses") for op in operations])
+    for name in sorted(asked - answered):
+        for prop in schema["components"]["schemas"][name].get("properties", {}).values():
+            if "default" in prop:
+                said = json.dumps(prop.pop("default"), ensure_ascii=False)
+                text = prop.get("description", "").rstrip(".")
+                prop["description"] = f"{text}. Default: {said}" if text else f"Default: {said}"

@@ -66,6 +66,18 @@ _HTTP_CODES = {
 }
 
 
+def problem_codes() -> list[str]:
+    """Every `code` a problem can carry: the domain errors' (every domain imported by then) and
+    those of the handlers here; the document lists them as `Problem.code`'s enum."""
+    found, todo = set(), [DomainError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.code)
+        todo.extend(cls.__subclasses__())
+    found |= set(_HTTP_CODES.values()) | {"http_error", "validation_error", "internal_error"}
+    return sorted(found)
+
+
 def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     out = []
     for err in exc.errors():

@@ -4,11 +4,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field as Constrained
-from pydantic import StringConstraints
 from sqlalchemy import Index, String, Text
 from sqlmodel import Field
 
+from app.core.decimals import decimal_text
 from app.core.models import (
     Day,
     InputModel,
@@ -16,14 +15,18 @@ from app.core.models import (
     PublicModel,
     created_at_field,
     id_field,
-    quantized,
+    trimmed,
 )
 from app.core.preconditions import Versioned
 from app.db import DecimalType, UTCDateTime
 
-Hours = Annotated[Decimal, Constrained(gt=0, max_digits=10, decimal_places=2), quantized(2)]
-HoursOrZero = Annotated[Decimal, Constrained(ge=0, max_digits=10, decimal_places=2), quantized(2)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+Hours = Annotated[Decimal, decimal_text(digits=10, places=2, positive=True, example="1200.00")]
+HoursOrZero = Annotated[Decimal, decimal_text(digits=10, places=2, example="120.00")]
+# The legal working week's ceiling (R11): written into the pattern, not only checked.
+WeeklyHours = Annotated[
+    Decimal, decimal_text(digits=10, places=2, positive=True, maximum=48, example="35.00")
+]
+LongText = Annotated[str, trimmed(20000)]
 
 
 class Motive(StrEnum):
@@ -129,7 +132,7 @@ class RequestFields(InputModel):
     start_on: Day | None = None
     end_on: Day | None = None
     employees_concerned: int | None = Field(default=None, ge=1, le=1_000_000)
-    weekly_hours: Hours | None = Field(default=None, le=48)
+    weekly_hours: WeeklyHours | None = None
     forecast_hours: Hours | None = None
     justification: LongText | None = None
     previous_use: bool | None = Field(
@@ -198,10 +201,7 @@ class FileRequest(InputModel):
 class Decision(InputModel):
     outcome: Outcome
     decided_on: Day | None = Field(default=None, description="Default: today (Europe/Paris)")
-    decision_number: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-        | None
-    ) = None
+    decision_number: Annotated[str, trimmed(100)] | None = None
     authorized_hours: HoursOrZero | None = None
     authorized_employees: int | None = Field(default=None, ge=0, le=1_000_000)
     reason: LongText | None = None

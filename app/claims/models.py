@@ -11,7 +11,9 @@ from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from stdnum.fr import nir as stdnum_nir
 
+from app.authorizations.models import RequestStatus
 from app.core.crypto import Encrypted
+from app.core.decimals import decimal_text
 from app.core.models import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -20,7 +22,7 @@ from app.core.models import (
     PublicModel,
     created_at_field,
     id_field,
-    quantized,
+    trimmed,
 )
 from app.core.preconditions import Versioned
 from app.db import DecimalType
@@ -60,19 +62,23 @@ Nir = Annotated[
     str,
     BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
     AfterValidator(_check_nir),
+    # 13 digits (2A/2B for Corsica) and a 2-digit key, spaces allowed between them.
+    Constrained(json_schema_extra={"pattern": r"^\s*[0-9](?: *[0-9ABab]){14}\s*$"}),
 ]
 Month = Annotated[
     str,
     StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$"),
     AfterValidator(_check_month),
-    Constrained(examples=["2020-04"]),
+    Constrained(
+        examples=["2020-04"],
+        # What _check_month accepts, said in the document: a real month of 2000–2100.
+        json_schema_extra={"pattern": r"^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])$"},
+    ),
 ]
-HoursValue = Annotated[
-    Decimal, Constrained(ge=0, le=744, max_digits=6, decimal_places=2), quantized(2)
-]
-Rate = Annotated[Decimal, Constrained(gt=0, max_digits=10, decimal_places=4), quantized(4)]
-Money = Annotated[Decimal, Constrained(ge=0, max_digits=12, decimal_places=2), quantized(2)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+HoursValue = Annotated[Decimal, decimal_text(digits=6, places=2, maximum=744, example="151.67")]
+Rate = Annotated[Decimal, decimal_text(digits=10, places=4, positive=True, example="12.5000")]
+Money = Annotated[Decimal, decimal_text(digits=12, places=2, example="1234.56")]
+Short = Annotated[str, trimmed(100)]
 
 
 def _stored_total() -> Any:
@@ -149,9 +155,7 @@ class ClaimLine(SQLModel, table=True):
 
 class LineInput(InputModel):
     employee_ref: Short
-    employee_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-    ]
+    employee_name: Annotated[str, trimmed(200)]
     nir: Nir | None = Field(default=None, description="Optional; validated, masked when shown")
     contract_hours: HoursValue = Field(description="Contractual hours of the month")
     hours_not_worked: HoursValue
@@ -277,7 +281,7 @@ class ValidateClaim(InputModel):
 
 
 class RejectClaim(InputModel):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    reason: Annotated[str, trimmed(5000)]
     on: Day | None = None
 
 
@@ -294,7 +298,7 @@ def mask_nir(nir: str | None) -> str | None:
 
 class AuthorizationSummary(PublicModel):
     request_id: uuid.UUID
-    status: str
+    status: RequestStatus
     start_on: date | None
     end_on: date | None
     authorized_hours: Decimal | None

@@ -17,13 +17,14 @@ from app.core.models import (
     PublicModel,
     created_at_field,
     id_field,
+    trimmed,
 )
 from app.core.preconditions import Versioned
 from app.db import UTCDateTime
 from app.legal.table import Regime
 
 PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text = Annotated[str, trimmed(300)]
 
 
 # --- clients (companies) -------------------------------------------------------------------

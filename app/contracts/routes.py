@@ -4,14 +4,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 from fastapi.responses import Response
-from pydantic import StringConstraints
 
 from app.auth.deps import Principal, Scoped, SettingsDep
 from app.contracts import service
 from app.contracts.models import Contract, ContractPublic, Document, TerminateContract
 from app.core.clock import ClockDep
 from app.core.downloads import attachment_headers
-from app.core.models import Day
+from app.core.models import Day, trimmed
 from app.core.pagination import Page, PageDep
 from app.core.preconditions import IfMatch, tag
 from app.core.routing import CheckedRoute
@@ -21,7 +20,7 @@ from app.openapi import AUTH_PROBLEMS, etag_response, problem_responses
 
 ContractsRead = Annotated[Principal, Scoped("contracts:read")]
 ContractsWrite = Annotated[Principal, Scoped("contracts:write")]
-FormText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FormText = Annotated[str, trimmed(200)]
 
 router = APIRouter(route_class=CheckedRoute, tags=["contracts"])
 

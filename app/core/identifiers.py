@@ -50,11 +50,19 @@ Siret = Annotated[
     str,
     BeforeValidator(_strip_spaces),
     AfterValidator(check_siret),
-    Field(description="14 digits; spaces are ignored", examples=["73282932000074"]),
+    Field(
+        description="14 digits; spaces are ignored",
+        examples=["73282932000074"],
+        json_schema_extra={"pattern": r"^\s*(?:[0-9]\s*){14}$"},
+    ),
 ]
 Siren = Annotated[
     str,
     BeforeValidator(_strip_spaces),
     AfterValidator(check_siren),
-    Field(description="9 digits; spaces are ignored", examples=["732829320"]),
+    Field(
+        description="9 digits; spaces are ignored",
+        examples=["732829320"],
+        json_schema_extra={"pattern": r"^\s*(?:[0-9]\s*){9}$"},
+    ),
 ]

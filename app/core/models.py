@@ -2,12 +2,15 @@
 
 import re
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from types import UnionType
 from typing import Annotated, Any, Self, Union, get_args, get_origin
 
+from annotated_types import GroupedMetadata
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -206,8 +209,42 @@ class InputModel(SQLModel):
         return value
 
 
+@dataclass(frozen=True)
+class Rules(GroupedMetadata):
+    """Several annotations as one, which pydantic unfolds: `Annotated[str, trimmed(200)]`."""
+
+    rules: tuple[Any, ...]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.rules)
+
+
+def trimmed(max_length: int) -> Rules:
+    """A text stripped of its surrounding spaces, not blank, of at most `max_length` characters
+    as sent: the document's `maxLength` counts the spaces too, so the server does as well."""
+
+    def as_sent(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if len(value) > max_length:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": max_length},
+            )
+        if not (stripped := value.strip()):
+            raise PydanticCustomError(
+                "string_too_short", "String should have at least 1 character", {"min_length": 1}
+            )
+        return stripped
+
+    # `\S`: not only spaces, which are stripped
+    limits = Constrained(min_length=1, max_length=max_length, json_schema_extra={"pattern": r"\S"})
+    return Rules((BeforeValidator(as_sent), limits))
+
+
 Email = Annotated[EmailStr, AfterValidator(lambda v: v.lower())]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, trimmed(200)]
 Password = Annotated[str, StringConstraints(min_length=12, max_length=128)]
 
 __all__ = [
@@ -220,10 +257,12 @@ __all__ = [
     "Name",
     "Password",
     "PublicModel",
+    "Rules",
     "control_character",
     "created_at_field",
     "id_field",
     "quantized",
+    "trimmed",
     "utcnow",
     "uuid",
 ]

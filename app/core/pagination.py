@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
@@ -31,10 +32,17 @@ class PageParams(BaseModel):
     cursor: uuid.UUID | None
 
 
+# 16 bytes in URL-safe base64 without padding; base64 alone would skip other characters.
+CURSOR_PATTERN = "^[A-Za-z0-9_-]{22}$"
+_CURSOR = re.compile(CURSOR_PATTERN)
+
+
 def _decode_cursor(cursor: str | None) -> uuid.UUID | None:
     if cursor is None:
         return None
     try:
+        if not _CURSOR.match(cursor):
+            raise ValueError(cursor)
         return uuid.UUID(bytes=base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError) as exc:
         raise InvalidInput(
@@ -48,7 +56,13 @@ def encode_cursor(value: uuid.UUID) -> str:
 
 async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            description="`next_cursor` of the previous page",
+            json_schema_extra={"pattern": CURSOR_PATTERN},
+        ),
+    ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=_decode_cursor(cursor))
 

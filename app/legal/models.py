@@ -2,10 +2,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from app.claims.models import HoursValue, LineAmountsPublic, Month, Rate
-from app.core.models import InputModel, PublicModel
+from app.core.models import InputModel, PublicModel, trimmed
 from app.legal.table import Regime
 
 
@@ -25,9 +25,7 @@ class LegalParameters(PublicModel):
 
 
 class SimulationLine(InputModel):
-    employee_ref: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-    ]
+    employee_ref: Annotated[str, trimmed(100)]
     contract_hours: HoursValue
     hours_not_worked: HoursValue
     hourly_rate: Rate

@@ -159,7 +159,12 @@ def test_every_error_in_the_openapi_document_is_declared_as_a_problem(app):
                 assert "400" in responses, (method, path)
             for code, response in responses.items():
                 if code[0] in "45":
-                    assert response["content"] == problem, (method, path, code)
+                    # the schema, and for a 422 an example (tests/platform/test_contract.py)
+                    content = {
+                        kind: {k: v for k, v in media.items() if k != "example"}
+                        for kind, media in response["content"].items()
+                    }
+                    assert content == problem, (method, path, code)
                     errors += 1
     assert errors > 100
 
