@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -120,13 +122,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"configuration error: {problem}", file=sys.stderr)
         if problems:
             return 2
-    if args.command == "migrate":
-        migrate()
-    elif args.command == "serve":
-        serve(args.host, args.port, args.workers)
-    elif args.command == "create-firm":
+    try:
+        if args.command == "migrate":
+            migrate()
+        elif args.command == "serve":
+            serve(args.host, args.port, args.workers)
+    except OperationalError as exc:  # migrations come first: the database is not reachable
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(f"error: the database cannot be reached: {reason}", file=sys.stderr)
+        return 2
+    if args.command == "create-firm":
         return create_firm(args)
-    elif args.command == "openapi":
+    if args.command == "openapi":
         write_openapi(args.output)
     return 0
 

@@ -24,6 +24,10 @@ class Environment(StrEnum):
     production = "production"
 
 
+# What DATABASE_URL may name: the embedded default and the production database.
+_DATABASE_SCHEMES = ("sqlite:", "sqlite+aiosqlite:", "postgresql:", "postgresql+psycopg:")
+
+
 class Settings(BaseSettings):
     # A refused value is never repeated in the error (the secrets and keys are values).
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
@@ -87,6 +91,10 @@ class Settings(BaseSettings):
     def _defaults_and_secret(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'app.db'}"
+        elif not self.database_url.startswith(_DATABASE_SCHEMES):
+            raise ValueError(
+                "DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL (see the README)"
+            )
         if self.jwt_secret:
             if len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
                 raise ValueError(f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
@@ -184,4 +192,6 @@ def configuration_problems() -> list[str]:
         return lines
     except SettingsError as exc:  # e.g. a value pydantic-settings cannot decode
         return [str(exc)]
+    except OSError as exc:  # the data folder cannot hold the development secrets
+        return [f"DATA_DIR: {exc.strerror or type(exc).__name__}: {exc.filename or ''}".rstrip()]
     return []

@@ -88,6 +88,8 @@ FIRM_ARGS = (
             {"ACCESS_TOKEN_TTL_SECONDS": "5", "DB_POOL_SIZE": "many", "OWNER_PASSWORD": "x" * 12},
             ["DB_POOL_SIZE: Input should be", "ACCESS_TOKEN_TTL_SECONDS: Input should be"],
         ),
+        (("migrate",), {"DATABASE_URL": "garbage://x"}, ["DATABASE_URL must be a sqlite"]),
+        (("migrate",), {"DATA_DIR": "/proc/no-such-folder"}, ["DATA_DIR: "]),
     ],
 )
 def test_a_configuration_error_is_one_line_per_problem_and_exit_code_2(
@@ -101,3 +103,16 @@ def test_a_configuration_error_is_one_line_per_problem_and_exit_code_2(
     for error, expected in zip(errors, lines, strict=True):
         assert error.startswith("configuration error: ") and expected in error, error
     assert not (tmp_path / "data" / "app.db").exists()  # nothing was migrated
+
+
+def test_an_unreachable_database_is_one_line_and_exit_code_2(tmp_path):
+    """Migrations run first: a database that refuses the connection was a 129-line traceback."""
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
+    result = run_cli(tmp_path, "migrate", DATABASE_URL=url)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    assert errors == [
+        "error: the database cannot be reached: connection failed: connection to server at "
+        '"127.0.0.1", port 1 failed: Connection refused'
+    ]
