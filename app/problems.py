@@ -102,8 +102,8 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     return out
 
 
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
+def domain_problem(exc: DomainError) -> JSONResponse:
+    """The problem answer of a domain error."""
     return problem_response(
         status=exc.status,
         code=exc.code,
@@ -112,6 +112,11 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
         errors=exc.errors,
         headers=exc.headers,
     )
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return domain_problem(exc)
 
 
 Authenticate = Callable[[Request, list[str]], Awaitable[object]]

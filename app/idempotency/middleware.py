@@ -37,7 +37,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
@@ -47,7 +46,7 @@ from app.db import DEFERRED_COMMIT, Gate, SessionSource
 from app.errors import DomainError, InvalidInput, Overloaded
 from app.idempotency.errors import HEADER, KeyInFlight, KeyReused
 from app.idempotency.models import ANONYMOUS, IdempotencyRecord
-from app.problems import problem_response
+from app.problems import domain_problem
 
 log = logging.getLogger("app.idempotency")
 
@@ -124,23 +123,12 @@ class IdempotencyKeys:
                 raise _bad_key("send it once")
             key = parse_key(raw[0])
         except DomainError as exc:
-            await _problem(exc)(scope, receive, send)
+            await domain_problem(exc)(scope, receive, send)
             return
         if scope["path"].startswith(EXCLUDED_PREFIX):
             await self.app(scope, receive, send)  # tokens are never kept
             return
         await _Request(self, scope, receive, send, key).run()
-
-
-def _problem(exc: DomainError) -> Response:
-    return problem_response(
-        status=exc.status,
-        code=exc.code,
-        title=exc.title,
-        detail=exc.detail,
-        errors=exc.errors,
-        headers=exc.headers,
-    )
 
 
 class _Request:
@@ -178,7 +166,7 @@ class _Request:
         except DomainError as exc:
             stored = exc
         if isinstance(stored, DomainError):
-            await _problem(stored)(self.scope, self.receive, self.send)
+            await domain_problem(stored)(self.scope, self.receive, self.send)
         elif stored is not None:
             await self._replay(stored)
         else:
@@ -327,7 +315,7 @@ class _Request:
             except (OperationalError, PoolTimeout):
                 await self._end_taken(taker, commit=False)
                 await self._store_alone(None)
-                await _problem(Overloaded())(self.scope, self.receive, self.send)
+                await domain_problem(Overloaded())(self.scope, self.receive, self.send)
                 return
             except BaseException:
                 await self._end_taken(taker, commit=False)
