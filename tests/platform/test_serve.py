@@ -4,13 +4,12 @@ import logging
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 from tests.conftest import ROOT, TEST_SECRET, ScratchDatabase
-from tests.support.live_server import STARTUP_SECONDS, free_port
+from tests.support.live_server import free_port, wait_ready
 
 
 @pytest.mark.server
@@ -24,16 +23,7 @@ def test_readyz_probes_log_nothing_from_alembic(tmp_path):
     with log_path.open("wb") as log:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.2)
+        wait_ready(f"http://127.0.0.1:{port}", proc, log_path)
         started = log_path.read_text()
         for _ in range(3):
             assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200

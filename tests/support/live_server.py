@@ -26,6 +26,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_ready(base: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
+    """Until the server started as `proc` (its output in `log_path`) answers /readyz; fails
+    with that output if it exits or takes longer than STARTUP_SECONDS."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, log_path.read_text()
+        assert time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.2)
+
+
 @contextmanager
 def live_server(
     tmp: Path,
@@ -69,16 +84,7 @@ def live_server(
     proc = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.2)
+        wait_ready(base, proc, log_path)
         yield base
     finally:
         proc.terminate()
