@@ -124,7 +124,7 @@ async def file_amendment(
         session, principal, client_id=request.client_id, on=filed_on
     )
     if amendment.end_on is not None:
-        await clients.lock_establishment(session, request.establishment_id)
+        await clients.lock_establishment(session, principal, request.establishment_id)
         await filing.check_length(
             session, request, request.motive, terms.start_on, amendment.end_on, now
         )
@@ -166,7 +166,7 @@ async def decide_amendment(
         # A decision never makes two live requests overlap (R14): a filed extension holds its
         # period, but one filed before that rule may meet a request made since.
         request = await requests.get_request(session, principal, amendment.request_id)
-        await clients.lock_establishment(session, request.establishment_id)
+        await clients.lock_establishment(session, principal, request.establishment_id)
         assert request.start_on
         found = await requests.first_overlap(
             session, request, request.start_on, amendment.end_on, now

@@ -273,7 +273,7 @@ async def update_request(
     _apply(request, data)
     _check_period_shape(request)
     if request.start_on and request.end_on:
-        await clients.lock_establishment(session, request.establishment_id)
+        await clients.lock_establishment(session, principal, request.establishment_id)
         await check_overlap(session, request, request.start_on, request.end_on, now)
     request.updated_at = now
     session.add(request)

@@ -34,7 +34,6 @@ from app.core.pagination import PageParams, paginate, paginate_public
 from app.core.preconditions import Headers
 from app.core.principal import Principal
 from app.core.tenancy import get_scoped, scoped
-from app.errors import NotFound
 from app.firms import service as firms
 from app.legal.table import Regime
 
@@ -339,16 +338,7 @@ async def get_active_establishment(
     """The establishment a filing is made for: it must be active. `lock` holds its row until
     the transaction ends (see `lock_establishment`)."""
     if lock:
-        stmt = (
-            scoped(Establishment, principal)
-            .where(Establishment.id == establishment_id)
-            .with_for_update(key_share=True)
-            .execution_options(populate_existing=True)
-        )
-        found = (await session.exec(stmt)).first()
-        if found is None:
-            raise NotFound("Establishment")
-        establishment = found
+        establishment = await lock_establishment(session, principal, establishment_id)
     else:
         establishment = await get_establishment(session, principal, establishment_id)
     if establishment.status != EstablishmentStatus.active:
@@ -356,16 +346,21 @@ async def get_active_establishment(
     return establishment
 
 
-async def lock_establishment(session: AsyncSession, establishment_id: uuid.UUID) -> None:
+async def lock_establishment(
+    session: AsyncSession, principal: Principal, establishment_id: uuid.UUID
+) -> Establishment:
     """Hold the establishment's row until the transaction ends, so that writers checking a rule
     over its rows (R14's overlaps) take turns. `FOR NO KEY UPDATE` (PostgreSQL): rows that merely
     refer to the establishment are not held up; SQLite's writers take turns anyway."""
-    stmt = (
-        select(Establishment.id)
-        .where(Establishment.id == establishment_id)
-        .with_for_update(key_share=True)
+    return await get_scoped(
+        session,
+        Establishment,
+        establishment_id,
+        principal,
+        label="Establishment",
+        for_update=True,
+        key_share=True,
     )
-    await session.exec(stmt)
 
 
 async def record_establishment(

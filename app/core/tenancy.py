@@ -32,12 +32,16 @@ async def get_scoped(
     *,
     label: str,
     for_update: bool = False,
+    key_share: bool = False,
 ) -> M:
-    """Another firm's row answers exactly like a missing one."""
+    """Another firm's row answers exactly like a missing one. `for_update` locks the row until
+    the transaction ends; `key_share` (PostgreSQL's `FOR NO KEY UPDATE`) leaves the rows that
+    merely refer to it free to be written."""
     stmt = scoped(model, principal).where(model.id == resource_id)
     if for_update:
-        stmt = stmt.with_for_update()
-        if expects(session, model):  # the version as locked, not as read before in this session
+        stmt = stmt.with_for_update(key_share=key_share)
+        if key_share or expects(session, model):
+            # the row as locked, not as read before in this session
             stmt = stmt.execution_options(populate_existing=True)
     row = (await session.exec(stmt)).first()
     if row is None:
