@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     # Any other body (JSON, forms). The largest claim allowed (2,000 lines, every text at its
     # longest, every letter \u-escaped, indented) is under 4 MB.
-    max_json_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    max_json_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     cors_origins: Annotated[list[str], NoDecode] = []
 
     login_max_failures_per_account: int = Field(default=5, ge=1)

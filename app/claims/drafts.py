@@ -4,21 +4,16 @@ edited and deleted; their lines are written set-based and their totals stored wi
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert
-from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit import service as audit
-from app.claims import queries, rules
+from app.claims import queries, rules, writes
 from app.claims.errors import DuplicateClaimMonth
 from app.claims.models import (
     Claim,
     ClaimCreate,
-    ClaimLine,
     ClaimPublic,
     ClaimStatus,
     ClaimUpdate,
@@ -26,7 +21,6 @@ from app.claims.models import (
     LineInput,
 )
 from app.claims.service import (
-    AnyLine,
     check_limits,
     client_regime,
     get_claim,
@@ -37,59 +31,9 @@ from app.claims.service import (
 )
 from app.clients import service as clients
 from app.core.dates import not_in_future
-from app.core.ids import uuid7
 from app.core.integrity import flush_or_raise
 from app.core.principal import Principal
 from app.errors import InvalidTransition
-
-# --- lines ---------------------------------------------------------------------------------
-
-
-def _line_rows(claim: Claim, lines: Sequence[LineInput]) -> list[dict[str, Any]]:
-    """The rows of a claim's new lines, straight from their validated input."""
-    return [
-        {
-            **line.model_dump(),
-            "id": uuid7(),
-            "claim_id": claim.id,
-            "firm_account_id": claim.firm_account_id,
-            "position": position,
-        }
-        for position, line in enumerate(lines)
-    ]
-
-
-_LINES = ClaimLine.__table__  # type: ignore[attr-defined]
-# PostgreSQL: every column's values as one array, the rows unnested from them in one INSERT; a
-# short statement of 11 parameters whatever the number of lines (a VALUES list of 300 lines has
-# 3,300 placeholders for the driver to parse on every claim).
-_UNNEST_LINES = insert(_LINES).from_select(
-    list(_LINES.c.keys()),
-    sa_select(
-        func.unnest(*(bindparam(c.key, type_=ARRAY(c.type)) for c in _LINES.c))
-        .table_valued(*_LINES.c.keys())
-        .render_derived(name="new_line")
-    ),
-)
-
-
-async def _insert_lines(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """The lines in one statement on the wire (per 1,000 lines on SQLite), not one per line."""
-    if not rows:
-        return
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        columns = {key: [row[key] for row in rows] for key in _LINES.c.keys()}  # noqa: SIM118
-        await session.exec(_UNNEST_LINES, params=columns)
-    else:
-        # an executemany of one cached statement, which SQLAlchemy sends as multi-row INSERTs
-        # ("insertmanyvalues", RETURNING the ids)
-        await session.exec(insert(_LINES).returning(_LINES.c.id), params=list(rows))
-
-
-async def _delete_lines(session: AsyncSession, claim: Claim) -> None:
-    """One statement, whatever the number of lines."""
-    await session.exec(delete(ClaimLine).where(col(ClaimLine.claim_id) == claim.id))
 
 
 async def create_claim(
@@ -126,13 +70,14 @@ async def create_claim(
         version=version,
         payroll_paid_on=data.payroll_paid_on,
     )
-    public = stored_and_public(claim, data.lines, await client_regime(session, claim))
+    rules.check_lines(month_on, data.lines)
+    public, details = stored_and_public(claim, data.lines, await client_regime(session, claim))
     session.add(claim)
     await flush_or_raise(
         session, {"uq_claim_request_id_month_on_version": lambda: DuplicateClaimMonth(data.month)}
     )
     await check_limits(session, claim, data.lines, terms)
-    await _insert_lines(session, _line_rows(claim, data.lines))
+    await writes.insert_lines(session, writes.line_rows(claim, data.lines, details))
     await record(session, principal, claim, "created", None, now)
     await session.flush()
     return public
@@ -171,7 +116,10 @@ async def create_correction(
             LineInput.model_validate(ln, from_attributes=True)
             for ln in (await queries.lines_of(session, [original.id]))[original.id]
         ]
-    public = stored_and_public(correction, inputs, await client_regime(session, correction))
+    rules.check_lines(correction.month_on, inputs)
+    public, details = stored_and_public(
+        correction, inputs, await client_regime(session, correction)
+    )
     session.add(correction)
     month = f"{original.month_on:%Y-%m}"
     await flush_or_raise(
@@ -182,7 +130,7 @@ async def create_correction(
         },
     )
     await check_limits(session, correction, inputs, terms)
-    await _insert_lines(session, _line_rows(correction, inputs))
+    await writes.insert_lines(session, writes.line_rows(correction, inputs, details))
     await record(session, principal, correction, "created", None, now)
     await session.flush()
     return public
@@ -207,16 +155,17 @@ async def update_claim(
         if data.payroll_paid_on is not None:
             not_in_future("payroll_paid_on", data.payroll_paid_on, today)
         claim.payroll_paid_on = data.payroll_paid_on
-    lines: Sequence[AnyLine]
+    regime = await client_regime(session, claim)
+    claim.updated_at = now
     if data.lines is not None:
+        rules.check_lines(claim.month_on, data.lines)
         await check_limits(session, claim, data.lines, terms)
-        await _delete_lines(session, claim)
-        lines = data.lines
-        await _insert_lines(session, _line_rows(claim, lines))
+        public, details = stored_and_public(claim, data.lines, regime)
+        await writes.delete_lines(session, claim)
+        await writes.insert_lines(session, writes.line_rows(claim, data.lines, details))
     else:
         lines = (await queries.lines_of(session, [claim.id]))[claim.id]
-    claim.updated_at = now
-    public = stored_and_public(claim, lines, await client_regime(session, claim))
+        public, _ = stored_and_public(claim, lines, regime)
     session.add(claim)
     await session.flush()
     # Not a state change (R26 asks for those), but the trail should say who edited a draft.
@@ -230,7 +179,7 @@ async def delete_claim(
     claim = await get_claim(session, principal, claim_id, lock=True)
     if claim.status != ClaimStatus.draft:
         raise InvalidTransition("claim", claim.status, "deleted")
-    await _delete_lines(session, claim)
+    await writes.delete_lines(session, claim)
     await audit.record(
         session,
         principal,

@@ -5,14 +5,12 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import update
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.authorizations import rules as auth_rules
 from app.authorizations.errors import RequestNotAccepted
 from app.claims import queries, rules
-from app.claims.models import ClaimLine, ClaimPublic, ClaimStatus
+from app.claims.models import ClaimPublic, ClaimStatus
 from app.claims.service import (
     check_limits,
     client_regime,
@@ -23,6 +21,7 @@ from app.claims.service import (
     record,
     stored_and_public,
 )
+from app.claims.writes import rewrite_lines
 from app.contracts import service as contracts
 from app.core.dates import not_in_future
 from app.core.principal import Principal
@@ -53,21 +52,16 @@ async def file_claim(
     rules.check_time_bar(filed_on, terms.end_on)
     lines = (await queries.lines_of(session, [claim.id]))[claim.id]
     await check_limits(session, claim, lines, terms)
-    # R24: a filed claim is immutable, amounts included: freeze the regime of each line that
-    # follows the client's now (one statement), so that a later (even backdated) change of the
-    # client's regime leaves this claim as filed. The loaded lines are updated in place.
+    # R24: a filed claim is immutable, amounts included: each line keeps the regime and the
+    # amounts computed now, whatever later change of the client's regime (even backdated) or
+    # revision of the legal table. The lines are written again with them (two statements).
     regime = await client_regime(session, claim)
-    await session.exec(
-        update(ClaimLine)
-        .where(col(ClaimLine.claim_id) == claim.id, col(ClaimLine.regime).is_(None))
-        .values(regime=regime)
-        .execution_options(synchronize_session="evaluate")
-    )
     claim.status = ClaimStatus.filed
     claim.filed_on = filed_on
     claim.contract_id = contract.id
     claim.updated_at = now
-    public = stored_and_public(claim, lines, regime)
+    public, details = stored_and_public(claim, lines, regime)
+    await rewrite_lines(session, claim, lines, details, regime)
     session.add(claim)
     await record(session, principal, claim, "filed", ClaimStatus.draft, now)
     await session.flush()
@@ -166,7 +160,7 @@ async def pay_claim(
     today: date,
 ) -> ClaimPublic:
     # R24: what was expected at payment is kept, with the gap to what was actually paid.
-    expected = await expected_allocation(session, await get_claim(session, principal, claim_id))
+    expected = expected_allocation(await get_claim(session, principal, claim_id))
     return await _move(
         session,
         principal,

@@ -4,19 +4,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints, model_validator
 from pydantic import Field as Constrained
+from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
-from stdnum.fr import nir as stdnum_nir
 
 from app.authorizations.models import RequestStatus
+from app.claims.values import HoursValue, Money, Month, Nir, Rate, Short
 from app.core.crypto import Encrypted
-from app.core.decimals import decimal_text
 from app.core.models import (
-    FIRST_YEAR,
-    LAST_YEAR,
     Day,
     InputModel,
     PublicModel,
@@ -26,7 +23,9 @@ from app.core.models import (
 )
 from app.core.preconditions import Versioned
 from app.db import DecimalType
-from app.legal.table import Regime
+from app.legal.amounts import Category
+from app.legal.rules import AbsenceReason, OvertimeBasis
+from app.legal.table import PricingRegime, Regime
 
 
 class ClaimStatus(StrEnum):
@@ -35,50 +34,6 @@ class ClaimStatus(StrEnum):
     validated = "validated"
     rejected = "rejected"
     paid = "paid"
-
-
-def _check_nir(value: str) -> str:
-    compact = value.replace(" ", "").upper()
-    # ASCII only: python-stdnum also takes other scripts' digits (fullwidth ７)
-    if not compact.isascii() or not stdnum_nir.is_valid(compact):
-        # The value itself is personal data: it is never echoed back (R22).
-        raise PydanticCustomError("nir_invalid", "not a valid social security number (NIR)")
-    return compact
-
-
-def _check_month(value: str) -> str:
-    try:
-        day = date.fromisoformat(f"{value}-01")
-    except ValueError as exc:
-        raise PydanticCustomError("month_format", "a month is written YYYY-MM") from exc
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise PydanticCustomError(
-            "month_out_of_range", f"a month is between {FIRST_YEAR}-01 and {LAST_YEAR}-12"
-        )
-    return value
-
-
-Nir = Annotated[
-    str,
-    BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
-    AfterValidator(_check_nir),
-    # 13 digits (2A/2B for Corsica) and a 2-digit key, spaces allowed between them.
-    Constrained(json_schema_extra={"pattern": r"^\s*[0-9](?: *[0-9ABab]){14}\s*$"}),
-]
-Month = Annotated[
-    str,
-    StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$"),
-    AfterValidator(_check_month),
-    Constrained(
-        examples=["2020-04"],
-        # What _check_month accepts, said in the document: a real month of 2000–2100.
-        json_schema_extra={"pattern": r"^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])$"},
-    ),
-]
-HoursValue = Annotated[Decimal, decimal_text(digits=6, places=2, maximum=744, example="151.67")]
-Rate = Annotated[Decimal, decimal_text(digits=10, places=4, positive=True, example="12.5000")]
-Money = Annotated[Decimal, decimal_text(digits=12, places=2, example="1234.56")]
-Short = Annotated[str, trimmed(100)]
 
 
 def _stored_total() -> Any:
@@ -151,27 +106,106 @@ class ClaimLine(SQLModel, table=True):
     hours_not_worked: Decimal = Field(sa_type=DecimalType(8, 2))
     hourly_rate: Decimal = Field(sa_type=DecimalType(12, 4))
     regime: Regime | None = Field(default=None, sa_type=String(16))
+    # R27–R34: the employee's category and what the line's amounts depend on
+    category: Category = Field(
+        default=Category.standard,
+        sa_type=String(16),
+        sa_column_kwargs={"server_default": "standard"},
+    )
+    absence_reason: AbsenceReason | None = Field(default=None, sa_type=String(16))
+    specific_absence_days: int | None = None
+    half_days_not_worked: int | None = None
+    days_not_worked: int | None = None
+    weeks_not_worked: int | None = None
+    leave_days: int | None = None
+    overtime_basis: OvertimeBasis | None = Field(default=None, sa_type=String(24))
+    overtime_basis_signed_on: date | None = None
+    usual_net_hourly_pay: Decimal | None = Field(default=None, sa_type=DecimalType(12, 4))
+    net_pay_for_hours_worked: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
+    # The amounts as computed when the line was last written (R24: a filed claim keeps the
+    # amounts it was filed with, whatever later revision of the legal table). Drafts are
+    # computed again when read.
+    priced_regime: PricingRegime | None = Field(default=None, sa_type=String(24))
+    capped_hourly_rate: Decimal | None = Field(default=None, sa_type=DecimalType(12, 4))
+    indemnity_base: Decimal | None = Field(default=None, sa_type=DecimalType(12, 4))
+    indemnity_per_hour: Decimal | None = Field(default=None, sa_type=DecimalType(12, 4))
+    allocation_per_hour: Decimal | None = Field(default=None, sa_type=DecimalType(12, 4))
+    indemnity_amount: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
+    allocation_amount: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
+    applied: str | None = Field(default=None, sa_type=Text)
+    declared_hours: Decimal | None = Field(default=None, sa_type=DecimalType(8, 2))
+    declared_hourly_rate: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
+    rmm_complement: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
+    warnings: str | None = Field(default=None, sa_type=Text)
 
 
-class LineInput(InputModel):
-    employee_ref: Short
-    employee_name: Annotated[str, trimmed(200)]
-    nir: Nir | None = Field(default=None, description="Optional; validated, masked when shown")
+Days = Annotated[int, Constrained(ge=0, le=31)]
+
+
+class LineFields(InputModel):
+    """What a line's amounts are computed from (R22, R27–R34): claim and simulation lines."""
+
+    category: Category = Field(
+        default=Category.standard,
+        description="R27: standard, part_time (R29), apprentice (R28) or forfait (R30)",
+    )
     contract_hours: HoursValue = Field(description="Contractual hours of the month")
-    hours_not_worked: HoursValue
+    hours_not_worked: HoursValue | None = Field(
+        default=None,
+        description="Required, except on a forfait line: computed from its days there (R30). "
+        "Above the legal 151.67 h a month only with an overtime basis (R31)",
+    )
     hourly_rate: Rate = Field(description="Gross hourly rate, €")
     regime: Regime | None = Field(
         default=None, description="Overrides the client's regime for this line (R23)"
     )
+    absence_reason: AbsenceReason | None = Field(
+        default=None,
+        description="R34: vulnerable (from 2020-05) or childcare (2020-05 to 2022-07); from "
+        "2021-04 the line takes the vulnerable_or_childcare rates",
+    )
+    specific_absence_days: Annotated[int, Constrained(ge=1, le=31)] | None = Field(
+        default=None, description="R34: the days of specific absence, with absence_reason"
+    )
+    half_days_not_worked: Annotated[int, Constrained(ge=0, le=62)] | None = Field(
+        default=None, description="R30, forfait lines: 3.5 h each"
+    )
+    days_not_worked: Days | None = Field(default=None, description="R30, forfait lines: 7 h each")
+    weeks_not_worked: Annotated[int, Constrained(ge=0, le=5)] | None = Field(
+        default=None, description="R30, forfait lines: 35 h each"
+    )
+    leave_days: Days | None = Field(
+        default=None,
+        description="R30, forfait lines: paid leave, rest days and public holidays on working "
+        "days of the period, deducted at 7 h each",
+    )
+    overtime_basis: OvertimeBasis | None = Field(
+        default=None, description="R31: what makes hours above the legal time structural"
+    )
+    overtime_basis_signed_on: Day | None = Field(
+        default=None, description="R31: the basis counts if signed before 2020-04-24"
+    )
+    usual_net_hourly_pay: Rate | None = Field(
+        default=None, description="R23: from 2021-04 the indemnity per hour never exceeds it"
+    )
+    net_pay_for_hours_worked: Money | None = Field(
+        default=None, description="R33: net pay of the hours worked, for the RMM complement"
+    )
 
     @model_validator(mode="after")
-    def _hours_within_contract(self) -> "LineInput":
-        if self.hours_not_worked > self.contract_hours:
+    def _hours_within_contract(self) -> "LineFields":
+        if self.hours_not_worked is not None and self.hours_not_worked > self.contract_hours:
             raise PydanticCustomError(
                 "hours_above_contract",
                 "hours_not_worked exceed the contractual hours of the month (R22)",
             )
         return self
+
+
+class LineInput(LineFields):
+    employee_ref: Short
+    employee_name: Annotated[str, trimmed(200)]
+    nir: Nir | None = Field(default=None, description="Optional; validated, masked when shown")
 
 
 Lines = Annotated[list[LineInput], Constrained(min_length=1, max_length=2000)]
@@ -218,15 +252,35 @@ class CorrectionCreate(InputModel):
 
 
 class LineAmountsPublic(PublicModel):
-    regime: Regime = Field(description="The regime the line was computed with")
+    regime: PricingRegime = Field(
+        description="The regime the line was computed with: its establishment's (or its own), "
+        "or vulnerable_or_childcare (R34, from 2021-04)"
+    )
     capped_hourly_rate: Decimal = Field(description="Hourly rate capped at 4.5 × SMIC")
+    indemnity_base: Decimal = Field(
+        description="The rate the indemnity % applies to: uncapped in 2020, capped from 2021 (R23)"
+    )
     indemnity_per_hour: Decimal
     allocation_per_hour: Decimal
     indemnity_amount: Decimal = Field(description="Rounded to the cent, half up")
     allocation_amount: Decimal = Field(description="Rounded to the cent, half up")
     applied: list[str] = Field(
-        description="Caps and floors applied: hourly_cap, indemnity_floor, "
-        "indemnity_at_own_rate, allocation_floor, allocation_at_indemnity"
+        description="What set the amounts: hourly_cap, indemnity_base_uncapped (R23), "
+        "apprentice_full_rate (R28), part_time_floor (R29), indemnity_floor, net_ceiling (R23), "
+        "allocation_floor, allocation_at_indemnity"
+    )
+    declared_hours: Decimal | None = Field(
+        description="R32: the hours declared on APART's grid, capped at the legal 151.67 h"
+    )
+    declared_hourly_rate: Decimal | None = Field(
+        description="R32: the rate declared with them, raised so that the money matches"
+    )
+    rmm_complement: Decimal | None = Field(
+        description="R33: owed by the employer to a full-time standard employee; never in the "
+        "allocation nor the claim's totals"
+    )
+    warnings: list[str] = Field(
+        description="Facts to check, not refusals: childcare_paused_single_source (R34)"
     )
 
 
@@ -234,9 +288,20 @@ class LinePublic(LineAmountsPublic):
     employee_ref: str
     employee_name: str
     nir: str | None = Field(description="Masked")
+    category: Category
     contract_hours: Decimal
     hours_not_worked: Decimal
     hourly_rate: Decimal
+    absence_reason: AbsenceReason | None
+    specific_absence_days: int | None
+    half_days_not_worked: int | None
+    days_not_worked: int | None
+    weeks_not_worked: int | None
+    leave_days: int | None
+    overtime_basis: OvertimeBasis | None
+    overtime_basis_signed_on: date | None
+    usual_net_hourly_pay: Decimal | None
+    net_pay_for_hours_worked: Decimal | None
 
 
 class ClaimSummary(PublicModel):

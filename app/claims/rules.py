@@ -20,7 +20,7 @@ from app.claims.errors import (
 )
 from app.core.dates import month_end
 from app.errors import InvalidInput
-from app.legal.amounts import line_amounts
+from app.legal import rules as line_rules
 from app.legal.table import MonthParameters, Regime, parameter_table
 
 ZERO = Decimal("0.00")
@@ -32,16 +32,14 @@ class HoursLine(Protocol):
     @property
     def employee_ref(self) -> str: ...
 
+    # Decimal; an input forfait line has it once `check_lines` has converted its days (R30)
     @property
-    def hours_not_worked(self) -> Decimal: ...
+    def hours_not_worked(self) -> Any: ...
 
 
-class PricedLine(HoursLine, Protocol):
-    @property
-    def hourly_rate(self) -> Decimal: ...
-
-    @property
-    def regime(self) -> Regime | None: ...
+class PricedLine(line_rules.LineFacts, Protocol):
+    employee_ref: str
+    regime: Regime | None
 
 
 # --- R19, R23: the month -------------------------------------------------------------------
@@ -144,22 +142,69 @@ class Totals:
         return dict(vars(self))
 
 
+def check_lines(month_on: date, lines: Sequence[Any]) -> None:
+    """R27, R30, R31, R34: each line's fields for its category and its month (a forfait's hours
+    are computed from its days here); a 422 names the line's field and the rule."""
+    table = parameter_table()
+    for i, line in enumerate(lines):
+        line_rules.check_line_shape(line, f"lines.{i}", table)
+        line_rules.check_line_month(month_on, line, f"lines.{i}", table)
+
+
+# The amounts of a line as they are stored with it (R24), besides its regime, applied and
+# warnings.
+AMOUNT_COLUMNS = (
+    "capped_hourly_rate", "indemnity_base", "indemnity_per_hour", "allocation_per_hour",
+    "indemnity_amount", "allocation_amount", "declared_hours", "declared_hourly_rate",
+    "rmm_complement",
+)  # fmt: skip
+
+
 def line_details(
     month_on: date, lines: Iterable[PricedLine], client_regime: Regime
 ) -> list[dict[str, Any]]:
-    """R23: each line's amounts with the parameters of the month and the line's regime (its
-    own, or else the client's for that month)."""
+    """R23, R28–R34: each line's amounts with the parameters of the month and the line's
+    regime (its own, or else the client's for that month; R34's from 2021-04)."""
     table = parameter_table()
-    params: dict[Regime, MonthParameters] = {}  # the month's parameters, once per regime
+    # the month's parameters, once per regime and kind of line
+    params: dict[tuple[Regime, bool], MonthParameters] = {}
     out = []
     for line in lines:
         regime = line.regime or client_regime
-        if regime not in params:
-            params[regime] = table.for_month(month_on, regime)
-        amounts = line_amounts(params[regime], line.hourly_rate, line.hours_not_worked)
+        key = (regime, line.absence_reason is not None)
+        if key not in params:
+            params[key] = line_rules.month_parameters(month_on, line, regime, table)
+        amounts = line_rules.price_line(params[key], line)
         # a shallow copy of the fields (dataclasses.asdict deep-copies each value)
-        out.append({**vars(amounts), "applied": list(amounts.applied), "regime": regime})
+        out.append(
+            {
+                **vars(amounts),
+                "applied": list(amounts.applied),
+                "regime": params[key].regime,
+                "warnings": line_rules.line_warnings(month_on, line, table.rules),
+            }
+        )
     return out
+
+
+def stored_details(line: Any) -> dict[str, Any] | None:
+    """The amounts stored with a line when it was written, or None if it has none."""
+    if line.priced_regime is None:
+        return None
+    return {name: getattr(line, name) for name in AMOUNT_COLUMNS} | {
+        "regime": line.priced_regime,
+        "applied": line.applied.split(",") if line.applied else [],
+        "warnings": line.warnings.split(",") if line.warnings else [],
+    }
+
+
+def detail_columns(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """A line's computed amounts as the columns that store them."""
+    return {name: detail[name] for name in AMOUNT_COLUMNS} | {
+        "priced_regime": detail["regime"],
+        "applied": ",".join(detail["applied"]),
+        "warnings": ",".join(detail["warnings"]),
+    }
 
 
 def totals_of(lines: Sequence[HoursLine], details: Sequence[Mapping[str, Any]]) -> Totals:

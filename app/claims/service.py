@@ -61,8 +61,9 @@ def _totals_view(claim: Any, totals: rules.Totals) -> dict[str, Any]:
     }
 
 
-# What a line's answer takes from the stored line as it is (the amounts are computed).
-_LINE_FIELDS = tuple(name for name in LinePublic.model_fields if name in ClaimLine.model_fields)
+# What a line's answer takes from the line as it is, stored or input (the amounts are
+# computed, or read from their stored columns).
+_LINE_FIELDS = tuple(name for name in LinePublic.model_fields if name in LineInput.model_fields)
 _line_values = operator.attrgetter(*_LINE_FIELDS)
 
 
@@ -70,10 +71,21 @@ _line_values = operator.attrgetter(*_LINE_FIELDS)
 AnyLine = ClaimLine | LineInput
 
 
+def _details(
+    claim: Claim, lines: Sequence[AnyLine], client_regime: Regime, *, recompute: bool
+) -> list[dict[str, Any]]:
+    """The lines' amounts: as stored when the claim is no longer a draft (R24: a filed claim
+    keeps the amounts it was filed with), computed now otherwise."""
+    if not recompute and claim.status != ClaimStatus.draft:
+        stored = [rules.stored_details(line) for line in lines if isinstance(line, ClaimLine)]
+        if len(stored) == len(lines) and all(d is not None for d in stored):
+            return stored  # type: ignore[return-value]
+    return rules.line_details(claim.month_on, lines, client_regime)
+
+
 def _priced(
-    claim: Claim, lines: Sequence[AnyLine], client_regime: Regime
+    claim: Claim, lines: Sequence[AnyLine], details: Sequence[dict[str, Any]]
 ) -> tuple[ClaimPublic, rules.Totals]:
-    details = rules.line_details(claim.month_on, lines, client_regime)
     totals = rules.totals_of(lines, details)
     # Plain dicts, validated once with the claim (one pass in pydantic-core, not a model per line)
     public_lines = [
@@ -85,17 +97,21 @@ def _priced(
 
 
 def to_public(claim: Claim, lines: Sequence[AnyLine], client_regime: Regime) -> ClaimPublic:
-    """The claim with its lines' amounts, computed now (R23)."""
-    return _priced(claim, lines, client_regime)[0]
+    """The claim with its lines' amounts (R23): stored, or computed now for a draft."""
+    return _priced(claim, lines, _details(claim, lines, client_regime, recompute=False))[0]
 
 
-def stored_and_public(claim: Claim, lines: Sequence[AnyLine], client_regime: Regime) -> ClaimPublic:
-    """`to_public`, and the totals written on the claim (saved with it) for lists and
-    summaries to read instead of recomputing the lines: whenever its lines are written."""
-    public, totals = _priced(claim, lines, client_regime)
+def stored_and_public(
+    claim: Claim, lines: Sequence[AnyLine], client_regime: Regime
+) -> tuple[ClaimPublic, list[dict[str, Any]]]:
+    """The lines' amounts computed now, for the caller to store with the lines, and the totals
+    written on the claim (saved with it) for lists and summaries to read instead of
+    recomputing the lines: whenever its lines are written."""
+    details = rules.line_details(claim.month_on, lines, client_regime)
+    public, totals = _priced(claim, lines, details)
     claim.sqlmodel_update(totals.as_columns())
     claim.totals_regime = client_regime
-    return public
+    return public, details
 
 
 async def client_regime(session: AsyncSession, claim: Claim) -> Regime:
@@ -293,8 +309,6 @@ async def record(
     )
 
 
-async def expected_allocation(session: AsyncSession, claim: Claim) -> Decimal:
-    """What the state should pay for the claim: its lines' allocations, as computed now."""
-    lines = (await queries.lines_of(session, [claim.id]))[claim.id]
-    regime = await client_regime(session, claim)
-    return rules.claim_totals(claim.month_on, lines, regime).total_allocation
+def expected_allocation(claim: Claim) -> Decimal:
+    """What the state should pay for the claim: its lines' allocations as filed (R24)."""
+    return claim.total_allocation

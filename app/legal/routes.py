@@ -7,7 +7,7 @@ from app.core.models import Day
 from app.core.routing import CheckedRoute
 from app.legal import service
 from app.legal.models import LegalParameters, Simulation, SimulationResult
-from app.legal.table import Regime
+from app.legal.table import PricingRegime
 from app.openapi import problem_responses
 
 router = APIRouter(route_class=CheckedRoute, tags=["amounts"])
@@ -21,7 +21,12 @@ router = APIRouter(route_class=CheckedRoute, tags=["amounts"])
 )
 async def legal_parameters(
     on: Annotated[Day, Query(description="Any day of the month of the hours not worked")],
-    regime: Regime = Regime.general,
+    regime: Annotated[
+        PricingRegime,
+        Query(
+            description="An establishment's regime, or vulnerable_or_childcare (R34, from 2021-04)"
+        ),
+    ] = PricingRegime.general,
 ) -> LegalParameters:
     """The partial-activity parameters in force for a month and regime (public)."""
     return service.parameters_on(on, regime)

@@ -9,7 +9,7 @@ APP = ROOT / "app"
 # Modules at the root of `app` that every domain may use and that use no domain.
 FOUNDATION = {"app", "app.config", "app.errors", "app.db", "app.problems", "app.openapi"}
 # Never import a service or a route (legal.table and legal.amounts are the legal rules as data).
-LOWER_KINDS = {"models", "rules", "errors", "scopes", "table", "amounts"}
+LOWER_KINDS = {"models", "values", "rules", "errors", "scopes", "table", "amounts"}
 MAX_LINES = 420
 
 

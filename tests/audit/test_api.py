@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.support.lifecycle import (
+    OVERTIME,
     accepted_request,
     create_claim,
     create_request,
@@ -285,7 +286,9 @@ def test_r26_a_failed_transition_writes_nothing(client, ctx):
     claim = create_claim(client, ctx, request["id"], payroll_paid_on=None).json()
     before = events(client, ctx)
 
-    too_many_hours = [line(f"E{n}", contract_hours="400", hours_not_worked="400") for n in range(4)]
+    too_many_hours = [
+        line(f"E{n}", contract_hours="400", hours_not_worked="400", **OVERTIME) for n in range(4)
+    ]
     failures = [
         (file_request(client, ctx, late["id"], "2020-08-15T10:00:00+02:00"), 409),
         (

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.support.lifecycle import (
+    OVERTIME,
     accepted_request,
     another_client,
     create_claim,
@@ -353,7 +354,7 @@ def test_r22_hours_over_the_authorized_total_across_claims_are_refused(client, c
 
 def test_r22_drafts_count_once_filed_so_filing_checks_the_total_again(client, ctx):
     request = authorize(client, ctx, hours="300", employees=2)["id"]
-    lines = [line("E1", contract_hours="300", hours_not_worked="200")]
+    lines = [line("E1", contract_hours="300", hours_not_worked="200", **OVERTIME)]
     april = new_claim(client, ctx, request, "2020-04", lines=lines)
     may = new_claim(
         client,
@@ -395,7 +396,7 @@ def test_r22_annual_quota_per_employee_across_requests_of_one_client(client, ctx
     )["id"]
 
     def month_line(hours: str, ref: str = "E1") -> list[dict[str, Any]]:
-        return [line(ref, contract_hours="400", hours_not_worked=hours)]
+        return [line(ref, contract_hours="400", hours_not_worked=hours, **OVERTIME)]
 
     filed_claim(client, ctx, spring, "2020-03", month_line("400"), "2020-04-06")
     filed_claim(client, ctx, spring, "2020-04", month_line("400"), "2020-05-06")
@@ -422,7 +423,7 @@ def test_r22_annual_quota_per_employee_holds_with_encrypted_nirs(client, ctx):
     other_nir = "2 69 05 49 588 157 80"
 
     def month_line(hours: str, ref: str = "E1", nir: str = NIR) -> list[dict[str, Any]]:
-        return [line(ref, contract_hours="600", hours_not_worked=hours, nir=nir)]
+        return [line(ref, contract_hours="600", hours_not_worked=hours, nir=nir, **OVERTIME)]
 
     filed_claim(client, ctx, request, "2020-03", month_line("600"), "2020-04-06")
     filed_claim(client, ctx, request, "2020-04", month_line("600"), "2020-05-06")
@@ -447,7 +448,7 @@ def test_r22_annual_quota_is_per_client(client, ctx):
             ctx,
             spring,
             month,
-            [line("E1", contract_hours="744", hours_not_worked="744")],
+            [line("E1", contract_hours="744", hours_not_worked="744", **OVERTIME)],
             filed_on,
         )
     other = another_client(client, ctx)  # 1488 h each: over the quota only if added up
@@ -458,7 +459,7 @@ def test_r22_annual_quota_is_per_client(client, ctx):
             other,
             other_request,
             month,
-            [line("E1", contract_hours="744", hours_not_worked="744")],
+            [line("E1", contract_hours="744", hours_not_worked="744", **OVERTIME)],
             filed_on,
         )
 
@@ -591,13 +592,16 @@ def test_r24_a_correction_replaces_the_original_hours_in_the_totals(client, ctx)
     h = ctx["headers"]
     request = authorize(client, ctx, hours="300", employees=2)["id"]
     original = paid_claim(
-        client, ctx, request, lines=[line("E1", contract_hours="300", hours_not_worked="200")]
+        client,
+        ctx,
+        request,
+        lines=[line("E1", contract_hours="300", hours_not_worked="200", **OVERTIME)],
     )
     # 250 h replace the 200 h: 450 h would exceed the 300 h authorized
     response = client.post(
         f"/v1/claims/{original['id']}/corrections",
         headers=h,
-        json={"lines": [line("E1", contract_hours="300", hours_not_worked="250")]},
+        json={"lines": [line("E1", contract_hours="300", hours_not_worked="250", **OVERTIME)]},
     )
     assert response.status_code == 201, response.text
     correction = response.json()
@@ -632,7 +636,7 @@ def test_r24_a_rejected_month_is_claimed_again_as_version_2(client, ctx, request
 
 def test_r24_a_rejected_claim_does_not_count_in_the_totals(client, ctx):
     request = authorize(client, ctx, hours="300", employees=2)["id"]
-    lines = [line("E1", contract_hours="300", hours_not_worked="300")]
+    lines = [line("E1", contract_hours="300", hours_not_worked="300", **OVERTIME)]
     first = filed_claim(client, ctx, request, "2020-04", lines, "2020-05-04")
     assert act(client, ctx, first["id"], "reject", {"reason": "Erreur"}).status_code == 200
     assert create_claim(client, ctx, request, "2020-05", lines=lines).status_code == 201

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.support.lifecycle import (
+    OVERTIME,
     accepted_request,
     create_request,
     file_request,
@@ -159,7 +160,7 @@ def test_r22_racing_filings_across_requests_never_exceed_an_employees_annual_quo
             json={
                 "month": f"2020-{month}",
                 "payroll_paid_on": f"2020-{month}-28",
-                "lines": [line("E1", contract_hours="400", hours_not_worked="400")],
+                "lines": [line("E1", contract_hours="400", hours_not_worked="400", **OVERTIME)],
             },
         )
         assert response.status_code == 201, response.text

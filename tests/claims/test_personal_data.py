@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from app.claims import drafts
+from app.claims import writes
 from app.claims.models import ClaimLine
 from app.main import create_app
 from app.problems import safe_traceback
@@ -34,15 +34,15 @@ def _traces_of_personal_data(text: str) -> list[str]:
 def failing_insert(monkeypatch: pytest.MonkeyPatch) -> None:
     """The lines reach the database with one employee twice: the database refuses the
     INSERT (unique per claim and employee) with the statement's parameters in hand."""
-    line_rows = drafts._line_rows
+    line_rows = writes.line_rows
 
-    def same_employee(claim: Any, lines: Any) -> Any:
-        rows = line_rows(claim, lines)
+    def same_employee(claim: Any, lines: Any, details: Any) -> Any:
+        rows = line_rows(claim, lines, details)
         for row in rows:
             row["employee_ref"] = "E1"
         return rows
 
-    monkeypatch.setattr(drafts, "_line_rows", same_employee)
+    monkeypatch.setattr(writes, "line_rows", same_employee)
 
 
 def test_a_database_error_inserting_lines_logs_no_nir_nor_name(app, portal, caplog, failing_insert):

@@ -100,16 +100,28 @@ def test_the_largest_claim_allowed_fits_under_the_default_limit(client, settings
         authorized_hours="1000000",
         authorized_employees=2000,
     )
+    # the longest kind of line: a forfait (R30) with every optional field of R27–R34
     line: dict[str, Any] = {
         "employee_name": "é" * 200,
         "nir": "2 55 08 14 168 025 38",
+        "category": "forfait",
         "contract_hours": "744.00",
-        "hours_not_worked": "400.00",  # as long as 744.00, within the authorization
         "hourly_rate": "999999.9999",
         "regime": "protected",
+        "absence_reason": "vulnerable",
+        "specific_absence_days": 31,
+        "half_days_not_worked": 62,
+        "days_not_worked": 31,
+        "weeks_not_worked": 5,
+        "leave_days": 31,
+        "overtime_basis": "collective_agreement",
+        "overtime_basis_signed_on": "2020-01-15",
+        "usual_net_hourly_pay": "999999.9999",
+        "net_pay_for_hours_worked": "9999999999.99",
     }
     lines = [{"employee_ref": "é" * 96 + f"{i:04d}", **line} for i in range(2000)]
-    claim = {"month": "2020-04", "payroll_paid_on": "2020-04-30", "lines": lines}
+    # May 2020: the first month of vulnerable absences (R34)
+    claim = {"month": "2020-05", "payroll_paid_on": "2020-05-29", "lines": lines}
     text = json.dumps(claim, indent=2).encode()
     assert settings.max_json_bytes * 0.9 < len(text) <= settings.max_json_bytes
     response = client.post(

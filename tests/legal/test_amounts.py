@@ -1,10 +1,13 @@
-"""R23: indemnity and allocation per employee line, exact decimals, cents rounded half-up.
+"""R23: indemnity and allocation per employee line (category `standard`), exact decimals, cents
+rounded half-up. (R28–R34 are in test_categories.py.)
 
-The worked examples are computed by hand from the table in shared/DOMAIN.md (the same values
-as `tests.support.legal.DOMAIN_TABLE`), never with the code under test:
+The worked examples are computed from the table in shared/DOMAIN.md (the same values as
+`tests.support.legal.DOMAIN_TABLE`) with R23's formula written out, never with the code under
+test:
 
     capped        = min(rate, 4.5 × SMIC)
-    indemnity/h   = min(max(indemnity % × capped, indemnity floor), rate)
+    base          = the rate itself where *base cap* is no (2020-03 – 2020-12), else capped
+    indemnity/h   = max(indemnity % × base, indemnity floor)
     allocation/h  = min(max(allocation % × capped, allocation floor of the regime), indemnity/h)
     line amount   = per-hour (exact) × hours, rounded half-up to the cent
     per-hour shown rounded half-up to 4 decimals
@@ -15,11 +18,13 @@ Each row of the table and each regime has four examples, all for 37.50 hours:
          allocation is the regime's floor (e.g. 8.03 × 37.5 = 301.125 → 301.13, half-up).
   mid    25.00 €/h: between the floors and the cap: 70 % → 17.50, 60 % → 15.00, 52 % → 13.00,
          36 % → 9.00 (above 7.73, the highest 36 % floor); × 37.5 h.
-  cap    60.00 €/h: above 4.5 × SMIC, so the cap is used (e.g. 4.5 × 10.25 = 46.125;
-         70 % → 32.2875, 60 % → 27.675, 52 % → 23.985, 36 % → 16.605).
-  own     7.50 €/h: paid below every indemnity floor, so the indemnity is the employee's own rate
-         7.50 (281.25); the allocation is the regime's floor, then never above 7.50
-         (7.30 → 273.75, 7.47 → 280.125 → 280.13, 7.53 / 7.73 / 8.xx → 7.50).
+  cap    60.00 €/h: above 4.5 × SMIC. The allocation uses the cap (e.g. 4.5 × 10.25 = 46.125;
+         70 % → 32.2875, 60 % → 27.675, 52 % → 23.985, 36 % → 16.605); the indemnity too from
+         2021-01, but in 2020 it is 70 % of the uncapped 60.00 = 42.00 (1,575.00).
+  own     7.50 €/h: below every indemnity floor. A `standard` line gets the floor, not its own
+         rate (the own-rate ceiling is R23's net ceiling from 2021-04, with the net pay given,
+         and R28–R29 for apprentices and part-time employees); the allocation is the regime's
+         floor, never above the indemnity.
 Floor and mid use the row's first month, cap and own its last month.
 """
 
@@ -40,182 +45,227 @@ HOURS = Decimal("37.50")
 
 # case, month, regime, rate, capped rate, indemnity/h, allocation/h, indemnity, allocation
 WORKED = [
-    # --- 2020-03 – 2020-05: SMIC 10.15, cap 4.5 × 10.15 = 45.675, indemnity floor 8.03
+    # --- 2020-03 – 2020-05: SMIC 10.15, cap 4.5 × 10.15 = 45.675, indemnity floor 8.03,
+    # indemnity base uncapped
     # general 70 / 70 / 8.03
     ("floor", "2020-03", "general", "11.00", "11.0000", "8.0300", "8.0300", "301.13", "301.13"),
     ("mid", "2020-03", "general", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
-    ("cap", "2020-05", "general", "60.00", "45.6750", "31.9725", "31.9725", "1198.97", "1198.97"),
-    ("own", "2020-05", "general", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("cap", "2020-05", "general", "60.00", "45.6750", "42.0000", "31.9725", "1575.00", "1198.97"),
+    ("own", "2020-05", "general", "7.50", "7.5000", "8.0300", "8.0300", "301.13", "301.13"),
     # protected 70 / 70 / 8.03
     ("floor", "2020-03", "protected", "11.00", "11.0000", "8.0300", "8.0300", "301.13", "301.13"),
     ("mid", "2020-03", "protected", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
-    ("cap", "2020-05", "protected", "60.00", "45.6750", "31.9725", "31.9725", "1198.97", "1198.97"),
-    ("own", "2020-05", "protected", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("cap", "2020-05", "protected", "60.00", "45.6750", "42.0000", "31.9725", "1575.00", "1198.97"),
+    ("own", "2020-05", "protected", "7.50", "7.5000", "8.0300", "8.0300", "301.13", "301.13"),
     # closed 70 / 70 / 8.03
     ("floor", "2020-03", "closed", "11.00", "11.0000", "8.0300", "8.0300", "301.13", "301.13"),
     ("mid", "2020-03", "closed", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
-    ("cap", "2020-05", "closed", "60.00", "45.6750", "31.9725", "31.9725", "1198.97", "1198.97"),
-    ("own", "2020-05", "closed", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
-    # --- 2020-06 – 2020-12: SMIC 10.15, cap 4.5 × 10.15 = 45.675, indemnity floor 8.03
+    ("cap", "2020-05", "closed", "60.00", "45.6750", "42.0000", "31.9725", "1575.00", "1198.97"),
+    ("own", "2020-05", "closed", "7.50", "7.5000", "8.0300", "8.0300", "301.13", "301.13"),
+    # --- 2020-06 – 2020-12: SMIC 10.15, cap 4.5 × 10.15 = 45.675, indemnity floor 8.03,
+    # indemnity base uncapped
     # general 70 / 60 / 8.03
     ("floor", "2020-06", "general", "11.00", "11.0000", "8.0300", "8.0300", "301.13", "301.13"),
     ("mid", "2020-06", "general", "25.00", "25.0000", "17.5000", "15.0000", "656.25", "562.50"),
-    ("cap", "2020-12", "general", "60.00", "45.6750", "31.9725", "27.4050", "1198.97", "1027.69"),
-    ("own", "2020-12", "general", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("cap", "2020-12", "general", "60.00", "45.6750", "42.0000", "27.4050", "1575.00", "1027.69"),
+    ("own", "2020-12", "general", "7.50", "7.5000", "8.0300", "8.0300", "301.13", "301.13"),
     # protected 70 / 70 / 8.03
     ("floor", "2020-06", "protected", "11.00", "11.0000", "8.0300", "8.0300", "301.13", "301.13"),
     ("mid", "2020-06", "protected", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
-    ("cap", "2020-12", "protected", "60.00", "45.6750", "31.9725", "31.9725", "1198.97", "1198.97"),
-    ("own", "2020-12", "protected", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("cap", "2020-12", "protected", "60.00", "45.6750", "42.0000", "31.9725", "1575.00", "1198.97"),
+    ("own", "2020-12", "protected", "7.50", "7.5000", "8.0300", "8.0300", "301.13", "301.13"),
     # closed 70 / 70 / 8.03
     ("floor", "2020-06", "closed", "11.00", "11.0000", "8.0300", "8.0300", "301.13", "301.13"),
     ("mid", "2020-06", "closed", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
-    ("cap", "2020-12", "closed", "60.00", "45.6750", "31.9725", "31.9725", "1198.97", "1198.97"),
-    ("own", "2020-12", "closed", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
-    # --- 2021-01 – 2021-05: SMIC 10.25, cap 4.5 × 10.25 = 46.125, indemnity floor 8.11
+    ("cap", "2020-12", "closed", "60.00", "45.6750", "42.0000", "31.9725", "1575.00", "1198.97"),
+    ("own", "2020-12", "closed", "7.50", "7.5000", "8.0300", "8.0300", "301.13", "301.13"),
+    # --- 2021-01 – 2021-03: SMIC 10.25, cap 4.5 × 10.25 = 46.125, indemnity floor 8.11,
+    # indemnity base capped
     # general 70 / 60 / 8.11
     ("floor", "2021-01", "general", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
     ("mid", "2021-01", "general", "25.00", "25.0000", "17.5000", "15.0000", "656.25", "562.50"),
-    ("cap", "2021-05", "general", "60.00", "46.1250", "32.2875", "27.6750", "1210.78", "1037.81"),
-    ("own", "2021-05", "general", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("cap", "2021-03", "general", "60.00", "46.1250", "32.2875", "27.6750", "1210.78", "1037.81"),
+    ("own", "2021-03", "general", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
     # protected 70 / 70 / 8.11
     ("floor", "2021-01", "protected", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
     ("mid", "2021-01", "protected", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
-    ("cap", "2021-05", "protected", "60.00", "46.1250", "32.2875", "32.2875", "1210.78", "1210.78"),
-    ("own", "2021-05", "protected", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("cap", "2021-03", "protected", "60.00", "46.1250", "32.2875", "32.2875", "1210.78", "1210.78"),
+    ("own", "2021-03", "protected", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
     # closed 70 / 70 / 8.11
     ("floor", "2021-01", "closed", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
     ("mid", "2021-01", "closed", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
+    ("cap", "2021-03", "closed", "60.00", "46.1250", "32.2875", "32.2875", "1210.78", "1210.78"),
+    ("own", "2021-03", "closed", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
+    # --- 2021-04 – 2021-05: SMIC 10.25, cap 4.5 × 10.25 = 46.125, indemnity floor 8.11,
+    # indemnity base capped
+    # general 70 / 60 / 8.11
+    ("floor", "2021-04", "general", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
+    ("mid", "2021-04", "general", "25.00", "25.0000", "17.5000", "15.0000", "656.25", "562.50"),
+    ("cap", "2021-05", "general", "60.00", "46.1250", "32.2875", "27.6750", "1210.78", "1037.81"),
+    ("own", "2021-05", "general", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
+    # protected 70 / 70 / 8.11
+    ("floor", "2021-04", "protected", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
+    ("mid", "2021-04", "protected", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
+    ("cap", "2021-05", "protected", "60.00", "46.1250", "32.2875", "32.2875", "1210.78", "1210.78"),
+    ("own", "2021-05", "protected", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
+    # closed 70 / 70 / 8.11
+    ("floor", "2021-04", "closed", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
+    ("mid", "2021-04", "closed", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
     ("cap", "2021-05", "closed", "60.00", "46.1250", "32.2875", "32.2875", "1210.78", "1210.78"),
-    ("own", "2021-05", "closed", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
-    # --- 2021-06 – 2021-06: SMIC 10.25, cap 4.5 × 10.25 = 46.125, indemnity floor 8.11
+    ("own", "2021-05", "closed", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
+    # --- 2021-06 – 2021-06: SMIC 10.25, cap 4.5 × 10.25 = 46.125, indemnity floor 8.11,
+    # indemnity base capped
     # general 70 / 52 / 8.11
     ("floor", "2021-06", "general", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
     ("mid", "2021-06", "general", "25.00", "25.0000", "17.5000", "13.0000", "656.25", "487.50"),
     ("cap", "2021-06", "general", "60.00", "46.1250", "32.2875", "23.9850", "1210.78", "899.44"),
-    ("own", "2021-06", "general", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("own", "2021-06", "general", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
     # protected 70 / 70 / 8.11
     ("floor", "2021-06", "protected", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
     ("mid", "2021-06", "protected", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
     ("cap", "2021-06", "protected", "60.00", "46.1250", "32.2875", "32.2875", "1210.78", "1210.78"),
-    ("own", "2021-06", "protected", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("own", "2021-06", "protected", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
     # closed 70 / 70 / 8.11
     ("floor", "2021-06", "closed", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
     ("mid", "2021-06", "closed", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
     ("cap", "2021-06", "closed", "60.00", "46.1250", "32.2875", "32.2875", "1210.78", "1210.78"),
-    ("own", "2021-06", "closed", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
-    # --- 2021-07 – 2021-07: SMIC 10.25, cap 4.5 × 10.25 = 46.125, indemnity floor 8.11
+    ("own", "2021-06", "closed", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
+    # --- 2021-07 – 2021-07: SMIC 10.25, cap 4.5 × 10.25 = 46.125, indemnity floor 8.11,
+    # indemnity base capped
     # general 60 / 36 / 7.30
     ("floor", "2021-07", "general", "11.00", "11.0000", "8.1100", "7.3000", "304.13", "273.75"),
     ("mid", "2021-07", "general", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
     ("cap", "2021-07", "general", "60.00", "46.1250", "27.6750", "16.6050", "1037.81", "622.69"),
-    ("own", "2021-07", "general", "7.50", "7.5000", "7.5000", "7.3000", "281.25", "273.75"),
+    ("own", "2021-07", "general", "7.50", "7.5000", "8.1100", "7.3000", "304.13", "273.75"),
     # protected 70 / 60 / 8.11
     ("floor", "2021-07", "protected", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
     ("mid", "2021-07", "protected", "25.00", "25.0000", "17.5000", "15.0000", "656.25", "562.50"),
     ("cap", "2021-07", "protected", "60.00", "46.1250", "32.2875", "27.6750", "1210.78", "1037.81"),
-    ("own", "2021-07", "protected", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("own", "2021-07", "protected", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
     # closed 70 / 70 / 8.11
     ("floor", "2021-07", "closed", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
     ("mid", "2021-07", "closed", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
     ("cap", "2021-07", "closed", "60.00", "46.1250", "32.2875", "32.2875", "1210.78", "1210.78"),
-    ("own", "2021-07", "closed", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
-    # --- 2021-08 – 2021-08: SMIC 10.25, cap 4.5 × 10.25 = 46.125, indemnity floor 8.11
+    ("own", "2021-07", "closed", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
+    # --- 2021-08 – 2021-08: SMIC 10.25, cap 4.5 × 10.25 = 46.125, indemnity floor 8.11,
+    # indemnity base capped
     # general 60 / 36 / 7.30
     ("floor", "2021-08", "general", "11.00", "11.0000", "8.1100", "7.3000", "304.13", "273.75"),
     ("mid", "2021-08", "general", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
     ("cap", "2021-08", "general", "60.00", "46.1250", "27.6750", "16.6050", "1037.81", "622.69"),
-    ("own", "2021-08", "general", "7.50", "7.5000", "7.5000", "7.3000", "281.25", "273.75"),
+    ("own", "2021-08", "general", "7.50", "7.5000", "8.1100", "7.3000", "304.13", "273.75"),
     # protected 70 / 52 / 8.11
     ("floor", "2021-08", "protected", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
     ("mid", "2021-08", "protected", "25.00", "25.0000", "17.5000", "13.0000", "656.25", "487.50"),
     ("cap", "2021-08", "protected", "60.00", "46.1250", "32.2875", "23.9850", "1210.78", "899.44"),
-    ("own", "2021-08", "protected", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("own", "2021-08", "protected", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
     # closed 70 / 70 / 8.11
     ("floor", "2021-08", "closed", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
     ("mid", "2021-08", "closed", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
     ("cap", "2021-08", "closed", "60.00", "46.1250", "32.2875", "32.2875", "1210.78", "1210.78"),
-    ("own", "2021-08", "closed", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
-    # --- 2021-09 – 2021-09: SMIC 10.25, cap 4.5 × 10.25 = 46.125, indemnity floor 8.11
+    ("own", "2021-08", "closed", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
+    # --- 2021-09 – 2021-09: SMIC 10.25, cap 4.5 × 10.25 = 46.125, indemnity floor 8.11,
+    # indemnity base capped
     # general 60 / 36 / 7.30
     ("floor", "2021-09", "general", "11.00", "11.0000", "8.1100", "7.3000", "304.13", "273.75"),
     ("mid", "2021-09", "general", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
     ("cap", "2021-09", "general", "60.00", "46.1250", "27.6750", "16.6050", "1037.81", "622.69"),
-    ("own", "2021-09", "general", "7.50", "7.5000", "7.5000", "7.3000", "281.25", "273.75"),
+    ("own", "2021-09", "general", "7.50", "7.5000", "8.1100", "7.3000", "304.13", "273.75"),
     # protected 60 / 36 / 7.30
     ("floor", "2021-09", "protected", "11.00", "11.0000", "8.1100", "7.3000", "304.13", "273.75"),
     ("mid", "2021-09", "protected", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
     ("cap", "2021-09", "protected", "60.00", "46.1250", "27.6750", "16.6050", "1037.81", "622.69"),
-    ("own", "2021-09", "protected", "7.50", "7.5000", "7.5000", "7.3000", "281.25", "273.75"),
+    ("own", "2021-09", "protected", "7.50", "7.5000", "8.1100", "7.3000", "304.13", "273.75"),
     # closed 70 / 70 / 8.11
     ("floor", "2021-09", "closed", "11.00", "11.0000", "8.1100", "8.1100", "304.13", "304.13"),
     ("mid", "2021-09", "closed", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
     ("cap", "2021-09", "closed", "60.00", "46.1250", "32.2875", "32.2875", "1210.78", "1210.78"),
-    ("own", "2021-09", "closed", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
-    # --- 2021-10 – 2021-10: SMIC 10.48, cap 4.5 × 10.48 = 47.160, indemnity floor 8.30
+    ("own", "2021-09", "closed", "7.50", "7.5000", "8.1100", "8.1100", "304.13", "304.13"),
+    # --- 2021-10 – 2021-10: SMIC 10.48, cap 4.5 × 10.48 = 47.160, indemnity floor 8.30,
+    # indemnity base capped
     # general 60 / 36 / 7.47
     ("floor", "2021-10", "general", "11.00", "11.0000", "8.3000", "7.4700", "311.25", "280.13"),
     ("mid", "2021-10", "general", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
     ("cap", "2021-10", "general", "60.00", "47.1600", "28.2960", "16.9776", "1061.10", "636.66"),
-    ("own", "2021-10", "general", "7.50", "7.5000", "7.5000", "7.4700", "281.25", "280.13"),
+    ("own", "2021-10", "general", "7.50", "7.5000", "8.3000", "7.4700", "311.25", "280.13"),
     # protected 60 / 36 / 7.47
     ("floor", "2021-10", "protected", "11.00", "11.0000", "8.3000", "7.4700", "311.25", "280.13"),
     ("mid", "2021-10", "protected", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
     ("cap", "2021-10", "protected", "60.00", "47.1600", "28.2960", "16.9776", "1061.10", "636.66"),
-    ("own", "2021-10", "protected", "7.50", "7.5000", "7.5000", "7.4700", "281.25", "280.13"),
+    ("own", "2021-10", "protected", "7.50", "7.5000", "8.3000", "7.4700", "311.25", "280.13"),
     # closed 70 / 70 / 8.30
     ("floor", "2021-10", "closed", "11.00", "11.0000", "8.3000", "8.3000", "311.25", "311.25"),
     ("mid", "2021-10", "closed", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
     ("cap", "2021-10", "closed", "60.00", "47.1600", "33.0120", "33.0120", "1237.95", "1237.95"),
-    ("own", "2021-10", "closed", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
-    # --- 2021-11 – 2021-12: SMIC 10.48, cap 4.5 × 10.48 = 47.160, indemnity floor 8.30
+    ("own", "2021-10", "closed", "7.50", "7.5000", "8.3000", "8.3000", "311.25", "311.25"),
+    # --- 2021-11 – 2021-12: SMIC 10.48, cap 4.5 × 10.48 = 47.160, indemnity floor 8.30,
+    # indemnity base capped
     # general 60 / 36 / 7.47
     ("floor", "2021-11", "general", "11.00", "11.0000", "8.3000", "7.4700", "311.25", "280.13"),
     ("mid", "2021-11", "general", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
     ("cap", "2021-12", "general", "60.00", "47.1600", "28.2960", "16.9776", "1061.10", "636.66"),
-    ("own", "2021-12", "general", "7.50", "7.5000", "7.5000", "7.4700", "281.25", "280.13"),
+    ("own", "2021-12", "general", "7.50", "7.5000", "8.3000", "7.4700", "311.25", "280.13"),
     # protected 60 / 36 / 7.47
     ("floor", "2021-11", "protected", "11.00", "11.0000", "8.3000", "7.4700", "311.25", "280.13"),
     ("mid", "2021-11", "protected", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
     ("cap", "2021-12", "protected", "60.00", "47.1600", "28.2960", "16.9776", "1061.10", "636.66"),
-    ("own", "2021-12", "protected", "7.50", "7.5000", "7.5000", "7.4700", "281.25", "280.13"),
+    ("own", "2021-12", "protected", "7.50", "7.5000", "8.3000", "7.4700", "311.25", "280.13"),
     # closed 70 / 70 / 8.30
     ("floor", "2021-11", "closed", "11.00", "11.0000", "8.3000", "8.3000", "311.25", "311.25"),
     ("mid", "2021-11", "closed", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
     ("cap", "2021-12", "closed", "60.00", "47.1600", "33.0120", "33.0120", "1237.95", "1237.95"),
-    ("own", "2021-12", "closed", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
-    # --- 2022-01 – 2022-04: SMIC 10.57, cap 4.5 × 10.57 = 47.565, indemnity floor 8.37
+    ("own", "2021-12", "closed", "7.50", "7.5000", "8.3000", "8.3000", "311.25", "311.25"),
+    # --- 2022-01 – 2022-03: SMIC 10.57, cap 4.5 × 10.57 = 47.565, indemnity floor 8.37,
+    # indemnity base capped
     # general 60 / 36 / 7.53
     ("floor", "2022-01", "general", "11.00", "11.0000", "8.3700", "7.5300", "313.88", "282.38"),
     ("mid", "2022-01", "general", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
-    ("cap", "2022-04", "general", "60.00", "47.5650", "28.5390", "17.1234", "1070.21", "642.13"),
-    ("own", "2022-04", "general", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("cap", "2022-03", "general", "60.00", "47.5650", "28.5390", "17.1234", "1070.21", "642.13"),
+    ("own", "2022-03", "general", "7.50", "7.5000", "8.3700", "7.5300", "313.88", "282.38"),
     # protected 60 / 36 / 7.53
     ("floor", "2022-01", "protected", "11.00", "11.0000", "8.3700", "7.5300", "313.88", "282.38"),
     ("mid", "2022-01", "protected", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
-    ("cap", "2022-04", "protected", "60.00", "47.5650", "28.5390", "17.1234", "1070.21", "642.13"),
-    ("own", "2022-04", "protected", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("cap", "2022-03", "protected", "60.00", "47.5650", "28.5390", "17.1234", "1070.21", "642.13"),
+    ("own", "2022-03", "protected", "7.50", "7.5000", "8.3700", "7.5300", "313.88", "282.38"),
     # closed 70 / 70 / 8.37
     ("floor", "2022-01", "closed", "11.00", "11.0000", "8.3700", "8.3700", "313.88", "313.88"),
     ("mid", "2022-01", "closed", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
-    ("cap", "2022-04", "closed", "60.00", "47.5650", "33.2955", "33.2955", "1248.58", "1248.58"),
-    ("own", "2022-04", "closed", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
-    # --- 2022-05 – 2022-07: SMIC 10.85, cap 4.5 × 10.85 = 48.825, indemnity floor 8.59
+    ("cap", "2022-03", "closed", "60.00", "47.5650", "33.2955", "33.2955", "1248.58", "1248.58"),
+    ("own", "2022-03", "closed", "7.50", "7.5000", "8.3700", "8.3700", "313.88", "313.88"),
+    # --- 2022-04 – 2022-04: SMIC 10.57, cap 4.5 × 10.57 = 47.565, indemnity floor 8.37,
+    # indemnity base capped
+    # general 60 / 36 / 7.53
+    ("floor", "2022-04", "general", "11.00", "11.0000", "8.3700", "7.5300", "313.88", "282.38"),
+    ("mid", "2022-04", "general", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
+    ("cap", "2022-04", "general", "60.00", "47.5650", "28.5390", "17.1234", "1070.21", "642.13"),
+    ("own", "2022-04", "general", "7.50", "7.5000", "8.3700", "7.5300", "313.88", "282.38"),
+    # protected 60 / 36 / 7.53
+    ("floor", "2022-04", "protected", "11.00", "11.0000", "8.3700", "7.5300", "313.88", "282.38"),
+    ("mid", "2022-04", "protected", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
+    ("cap", "2022-04", "protected", "60.00", "47.5650", "28.5390", "17.1234", "1070.21", "642.13"),
+    ("own", "2022-04", "protected", "7.50", "7.5000", "8.3700", "7.5300", "313.88", "282.38"),
+    # closed 60 / 36 / 7.53
+    ("floor", "2022-04", "closed", "11.00", "11.0000", "8.3700", "7.5300", "313.88", "282.38"),
+    ("mid", "2022-04", "closed", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
+    ("cap", "2022-04", "closed", "60.00", "47.5650", "28.5390", "17.1234", "1070.21", "642.13"),
+    ("own", "2022-04", "closed", "7.50", "7.5000", "8.3700", "7.5300", "313.88", "282.38"),
+    # --- 2022-05 – 2022-07: SMIC 10.85, cap 4.5 × 10.85 = 48.825, indemnity floor 8.59,
+    # indemnity base capped
     # general 60 / 36 / 7.73
     ("floor", "2022-05", "general", "11.00", "11.0000", "8.5900", "7.7300", "322.13", "289.88"),
     ("mid", "2022-05", "general", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
     ("cap", "2022-07", "general", "60.00", "48.8250", "29.2950", "17.5770", "1098.56", "659.14"),
-    ("own", "2022-07", "general", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("own", "2022-07", "general", "7.50", "7.5000", "8.5900", "7.7300", "322.13", "289.88"),
     # protected 60 / 36 / 7.73
     ("floor", "2022-05", "protected", "11.00", "11.0000", "8.5900", "7.7300", "322.13", "289.88"),
     ("mid", "2022-05", "protected", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
     ("cap", "2022-07", "protected", "60.00", "48.8250", "29.2950", "17.5770", "1098.56", "659.14"),
-    ("own", "2022-07", "protected", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
-    # closed 70 / 70 / 8.59
-    ("floor", "2022-05", "closed", "11.00", "11.0000", "8.5900", "8.5900", "322.13", "322.13"),
-    ("mid", "2022-05", "closed", "25.00", "25.0000", "17.5000", "17.5000", "656.25", "656.25"),
-    ("cap", "2022-07", "closed", "60.00", "48.8250", "34.1775", "34.1775", "1281.66", "1281.66"),
-    ("own", "2022-07", "closed", "7.50", "7.5000", "7.5000", "7.5000", "281.25", "281.25"),
+    ("own", "2022-07", "protected", "7.50", "7.5000", "8.5900", "7.7300", "322.13", "289.88"),
+    # closed 60 / 36 / 7.73
+    ("floor", "2022-05", "closed", "11.00", "11.0000", "8.5900", "7.7300", "322.13", "289.88"),
+    ("mid", "2022-05", "closed", "25.00", "25.0000", "15.0000", "9.0000", "562.50", "337.50"),
+    ("cap", "2022-07", "closed", "60.00", "48.8250", "29.2950", "17.5770", "1098.56", "659.14"),
+    ("own", "2022-07", "closed", "7.50", "7.5000", "8.5900", "7.7300", "322.13", "289.88"),
 ]
 
 
@@ -352,13 +402,14 @@ def test_rate_equal_to_the_indemnity_floor_gets_the_floor_not_more():
         ("2021-07", "general", "11.00", {"indemnity_floor", "allocation_floor"}),
         ("2021-07", "general", "25.00", set()),
         ("2021-07", "general", "60.00", {"hourly_cap"}),
-        # 7.50: indemnity floor 8.11 then own rate 7.50; allocation floor 7.30 ≤ 7.50
-        ("2021-07", "general", "7.50",
-         {"indemnity_floor", "indemnity_at_own_rate", "allocation_floor"}),
-        # 7.50 in 2020: allocation floor 8.03 then brought down to the indemnity 7.50
-        ("2020-04", "general", "7.50",
-         {"indemnity_floor", "indemnity_at_own_rate", "allocation_floor",
-          "allocation_at_indemnity"}),
+        # 7.50, standard: the floor 8.11, no longer brought down to the own rate (the revision);
+        # the allocation floor 7.30
+        ("2021-07", "general", "7.50", {"indemnity_floor", "allocation_floor"}),
+        # 7.50 in 2020: both floors 8.03, the allocation equal to the indemnity, not above
+        ("2020-04", "general", "7.50", {"indemnity_floor", "allocation_floor"}),
+        # 60.00 in 2020: the allocation on the cap, the indemnity on the uncapped rate
+        ("2020-04", "general", "60.00", {"hourly_cap", "indemnity_base_uncapped"}),
+        ("2021-01", "general", "60.00", {"hourly_cap"}),
     ],
 )  # fmt: skip
 def test_applied_lists_the_caps_and_floors_that_bit(month, regime, rate, applied):
@@ -384,10 +435,15 @@ RATE_ST = st.one_of(SMALL_RATES, RATES)
 @given(month=MONTHS_ST, regime=REGIMES_ST, rate=RATE_ST, hours=HOURS_ST)
 @example(month=date(2020, 4, 1), regime=Regime.general, rate=Decimal("7.5"), hours=Decimal("0.01"))
 @example(month=date(2022, 7, 1), regime=Regime.closed, rate=Decimal("0.0001"), hours=Decimal(744))
-def test_allocation_never_exceeds_indemnity_nor_indemnity_the_own_pay(month, regime, rate, hours):
-    a = line_amounts(parameter_table().for_month(month, regime), rate, hours)
-    assert Decimal(0) <= a.allocation_per_hour <= a.indemnity_per_hour <= rate
-    assert Decimal(0) <= a.allocation_amount <= a.indemnity_amount <= cents(rate * hours)
+def test_allocation_never_exceeds_the_indemnity_and_amounts_are_whole_cents(
+    month, regime, rate, hours
+):
+    p = parameter_table().for_month(month, regime)
+    a = line_amounts(p, rate, hours)
+    assert Decimal(0) <= a.allocation_per_hour <= a.indemnity_per_hour
+    most = max(p.indemnity_rate * rate, p.indemnity_floor)
+    assert a.indemnity_per_hour <= most.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    assert Decimal(0) <= a.allocation_amount <= a.indemnity_amount
     for amount in (a.indemnity_amount, a.allocation_amount):
         assert amount.as_tuple().exponent == -2
     for per_hour in (a.capped_hourly_rate, a.indemnity_per_hour, a.allocation_per_hour):
@@ -398,10 +454,11 @@ def test_allocation_never_exceeds_indemnity_nor_indemnity_the_own_pay(month, reg
 @given(month=MONTHS_ST, regime=REGIMES_ST, rate=RATE_ST, hours=HOURS_ST)
 def test_amounts_match_r23_written_from_the_domain_table(month, regime, rate, hours):
     row = next(r for r in DOMAIN_TABLE if month in months_between(r[0], r[1]))
-    _, _, smic, cells, floor, _ = row
+    _, _, smic, cells, floor, base_cap, *_ = row
     ind_pct, alloc_pct, alloc_floor = (Decimal(x) for x in cells[regime.value])
     capped = min(rate, Decimal("4.5") * Decimal(smic))
-    ind = min(max(ind_pct / 100 * capped, Decimal(floor)), rate)
+    base = capped if base_cap else rate
+    ind = max(ind_pct / 100 * base, Decimal(floor))
     alloc = min(max(alloc_pct / 100 * capped, alloc_floor), ind)
     a = line_amounts(parameter_table().for_month(month, regime), rate, hours)
     four = Decimal("0.0001")
@@ -426,31 +483,40 @@ def test_amounts_never_decrease_when_the_rate_rises(month, regime, low, high, ho
 
 @settings(max_examples=200, deadline=None)
 @given(month=MONTHS_ST, regime=REGIMES_ST, extra=RATES, hours=HOURS_ST)
-def test_any_rate_above_the_cap_gives_the_amounts_of_the_cap(month, regime, extra, hours):
+def test_above_the_cap_the_allocation_is_the_caps_and_the_indemnity_too_from_2021(
+    month, regime, extra, hours
+):
     p = parameter_table().for_month(month, regime)
     cap = p.hourly_cap
     above = line_amounts(p, cap + extra, hours)
     at = line_amounts(p, cap, hours)
     assert above.capped_hourly_rate == at.capped_hourly_rate == cap.quantize(Decimal("0.0001"))
-    assert (above.indemnity_amount, above.allocation_amount) == (
-        at.indemnity_amount,
-        at.allocation_amount,
-    )
+    assert above.allocation_amount == at.allocation_amount
+    if month >= date(2021, 1, 1):
+        assert above.indemnity_amount == at.indemnity_amount
+    else:  # 2020: 70 % of the uncapped rate
+        assert above.indemnity_per_hour == (p.indemnity_rate * (cap + extra)).quantize(
+            Decimal("0.0001"), rounding=ROUND_HALF_UP
+        )
 
 
 @settings(max_examples=200, deadline=None)
 @given(month=MONTHS_ST, regime=REGIMES_ST, rate=RATE_ST)
-def test_indemnity_is_never_below_the_floor_unless_the_own_rate_is(month, regime, rate):
+def test_a_standard_indemnity_is_never_below_the_floor(month, regime, rate):
     p = parameter_table().for_month(month, regime)
     a = line_amounts(p, rate, Decimal(1))
-    assert a.indemnity_per_hour >= min(p.indemnity_floor, rate)
+    assert a.indemnity_per_hour >= p.indemnity_floor
     assert a.allocation_per_hour >= min(p.allocation_floor, a.indemnity_per_hour)
 
 
+# within the legal 151.67 h a month: above it a line needs an overtime basis (R31)
+LEGAL_HOURS_ST = st.decimals(
+    min_value=Decimal("0"), max_value=Decimal("151.67"), places=2, allow_nan=False
+)
 LINE_ST = st.fixed_dictionaries(
     {
         "hourly_rate": RATE_ST.map(str),
-        "hours_not_worked": HOURS_ST.map(str),
+        "hours_not_worked": LEGAL_HOURS_ST.map(str),
         "regime": st.one_of(st.none(), REGIMES_ST.map(str)),
     }
 )

@@ -94,7 +94,10 @@ LEGAL = [
     ("2022-01-01", "closed", "10.57", "0.70", "0.70", "8.37", "8.37", "47.565", "1000"),
     ("2022-04-30", "general", "10.57", "0.60", "0.36", "8.37", "7.53", "47.565", "1000"),
     ("2022-05-01", "protected", "10.85", "0.60", "0.36", "8.59", "7.73", "48.825", "1000"),
-    ("2022-07-31", "closed", "10.85", "0.70", "0.70", "8.59", "8.59", "48.825", "1000"),
+    ("2022-03-31", "closed", "10.57", "0.70", "0.70", "8.37", "8.37", "47.565", "1000"),
+    # `closed` ended on 2022-03-31: from 2022-04 it reads the general cells
+    ("2022-04-01", "closed", "10.57", "0.60", "0.36", "8.37", "7.53", "47.565", "1000"),
+    ("2022-07-31", "closed", "10.85", "0.60", "0.36", "8.59", "7.73", "48.825", "1000"),
 ]
 
 
@@ -139,13 +142,46 @@ def test_legal_parameters_default_to_the_general_regime(client):
     )
 
 
-def test_legal_parameters_mark_the_uncertain_values(client):
-    closed_2022 = client.get(
-        "/v1/legal-parameters", params={"on": "2022-02-01", "regime": "closed"}
-    ).json()
-    assert set(closed_2022["uncertain"]) == {"closed", "indemnity_floor"}
-    general_2021 = client.get("/v1/legal-parameters", params={"on": "2021-10-01"}).json()
+def test_legal_parameters_mark_the_uncertain_and_single_source_values(client):
+    def read(on: str, regime: str = "general") -> dict[str, Any]:
+        return client.get("/v1/legal-parameters", params={"on": on, "regime": regime}).json()
+
+    closed_2021 = read("2021-11-15", "closed")
+    assert closed_2021["uncertain"] == ["closed"]
+    closed_2022 = read("2022-02-01", "closed")
+    assert closed_2022["uncertain"] == []
+    assert set(closed_2022["single_source"]) == {"indemnity_floor", "net_ceiling"}
+    general_2021 = read("2021-10-01")
     assert general_2021["uncertain"] == []
+    assert general_2021["single_source"] == ["net_ceiling"]
+    assert read("2020-05-01")["single_source"] == []
+    assert read("2022-02-01", "vulnerable_or_childcare")["single_source"] == ["floor"]
+
+
+@pytest.mark.parametrize(
+    ("on", "base_cap", "net_ceiling"),
+    [("2020-12-31", False, False), ("2021-01-01", True, False), ("2021-03-31", True, False),
+     ("2021-04-01", True, True)],
+)  # fmt: skip
+def test_legal_parameters_show_the_base_cap_and_the_net_ceiling(client, on, base_cap, net_ceiling):
+    body = client.get("/v1/legal-parameters", params={"on": on}).json()
+    assert (body["base_cap"], body["net_ceiling"]) == (base_cap, net_ceiling)
+
+
+def test_legal_parameters_of_the_vulnerable_or_childcare_regime_start_in_2021_04(client):
+    body = client.get(
+        "/v1/legal-parameters", params={"on": "2021-04-01", "regime": "vulnerable_or_childcare"}
+    ).json()
+    assert body["regime"] == "vulnerable_or_childcare"
+    rates = [dec(body[k]) for k in ("indemnity_rate", "allocation_rate", "indemnity_floor",
+                                    "allocation_floor")]  # fmt: skip
+    assert rates == [dec("0.70"), dec("0.70"), dec("8.11"), dec("8.11")]
+    before = client.get(
+        "/v1/legal-parameters", params={"on": "2021-03-31", "regime": "vulnerable_or_childcare"}
+    )
+    assert before.status_code == 422
+    assert before.json()["errors"][0]["type"] == "month_outside_parameters"
+    assert "2021-04 to 2022-07" in before.json()["detail"]
 
 
 @pytest.mark.parametrize("on", ["2020-02-29", "2019-06-01", "2022-08-01", "2030-01-01"])
@@ -259,25 +295,29 @@ def test_claim_lines_carry_their_amounts_and_the_claim_its_totals(client):
             line("E1", hourly_rate="12.50", hours_not_worked="80"),
             # 70 % × 9 = 6.30 < 8.03 → 8.03 (≤ 9); 60 % → 8.03; × 35.5 h = 285.065 → 285.07
             line("E2", hourly_rate="9.00", hours_not_worked="35.50"),
-            # cap 45.675: 70 % = 31.9725, 60 % = 27.405; × 10 h = 319.725 → 319.73, 274.05
+            # 2020: the indemnity on the uncapped rate, 70 % × 60 = 42.00 × 10 h = 420.00 (before
+            # the revision: on the cap 45.675, 319.73); the allocation on the cap, 60 % × 45.675
+            # = 27.405 × 10 h = 274.05
             line("E3", hourly_rate="60.00", hours_not_worked="10"),
-            # paid below the floor: indemnity 7.00 (own rate), allocation 8.03 → 7.00; × 20 h
+            # paid below the floor, standard: the floor 8.03 for both × 20 h = 160.60 (before the
+            # revision: the own rate 7.00, 140.00)
             line("E4", hourly_rate="7.00", hours_not_worked="20"),
         ],
     )
     assert [amounts_of(x) for x in claim["lines"]] == [
         ("general", "12.5000", "8.7500", "8.0300", "700.00", "642.40"),
         ("general", "9.0000", "8.0300", "8.0300", "285.07", "285.07"),
-        ("general", "45.6750", "31.9725", "27.4050", "319.73", "274.05"),
-        ("general", "7.0000", "7.0000", "7.0000", "140.00", "140.00"),
+        ("general", "45.6750", "42.0000", "27.4050", "420.00", "274.05"),
+        ("general", "7.0000", "8.0300", "8.0300", "160.60", "160.60"),
     ]
     assert claim["employee_count"] == 4
     assert dec(claim["total_hours"]) == dec("145.50")
-    # the sum of the rounded lines (the exact sum 1444.79 would round a cent lower)
-    assert dec(claim["total_indemnity"]) == dec("1444.80")
-    assert dec(claim["total_allocation"]) == dec("1341.52")
-    assert dec(claim["employer_cost"]) == dec("103.28")
-    assert dec(claim["expected_allocation"]) == dec("1341.52")
+    # the sums of the rounded lines: 700.00 + 285.07 + 420.00 + 160.60, and
+    # 642.40 + 285.07 + 274.05 + 160.60
+    assert dec(claim["total_indemnity"]) == dec("1565.67")
+    assert dec(claim["total_allocation"]) == dec("1362.12")
+    assert dec(claim["employer_cost"]) == dec("203.55")
+    assert dec(claim["expected_allocation"]) == dec("1362.12")
     assert claim["paid_amount"] is None
     assert claim["discrepancy"] is None
     assert get_claim(client, ctx, claim["id"]) == claim

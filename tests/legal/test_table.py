@@ -18,11 +18,12 @@ from app.legal.table import (
     PARAMETERS_FILE,
     MonthNotCovered,
     ParameterFileError,
+    PricingRegime,
     Regime,
     parameter_table,
     parse_table,
 )
-from tests.support.legal import DOMAIN_TABLE, months_between
+from tests.support.legal import ABSENCE_TABLE, DOMAIN_TABLE, months_between
 
 # 4.5 × SMIC, multiplied out by hand
 HOURLY_CAP = {
@@ -54,18 +55,20 @@ def test_shipped_parameter_file_is_valid_and_covers_2020_03_to_2022_07():
 
 
 def test_every_row_of_the_table_names_its_source():
-    for period in parameter_table().periods:
-        assert period.source.strip(), period
+    table = parameter_table()
+    for period in (*table.periods, *table.absence_periods):
+        assert period.flags.source.strip(), period
+    assert table.rules.flags.source.strip()
 
 
 @pytest.mark.parametrize(
-    ("first", "last", "smic", "cells", "floor", "uncertain"),
+    ("first", "last", "smic", "cells", "floor", "base_cap", "net_ceiling", "uncertain", "single"),
     DOMAIN_TABLE,
     ids=[f"{row[0]}..{row[1]}" for row in DOMAIN_TABLE],
 )
 @pytest.mark.parametrize("regime", list(Regime))
 def test_every_month_and_regime_reads_the_domain_table_row(
-    first, last, smic, cells, floor, uncertain, regime
+    first, last, smic, cells, floor, base_cap, net_ceiling, uncertain, single, regime
 ):
     indemnity_pct, allocation_pct, allocation_floor = cells[regime.value]
     for m in months_between(first, last):
@@ -79,7 +82,10 @@ def test_every_month_and_regime_reads_the_domain_table_row(
             assert p.allocation_rate == Decimal(allocation_pct) / 100
             assert p.allocation_floor == Decimal(allocation_floor)
             assert p.indemnity_floor == Decimal(floor)
+            assert (p.base_cap, p.net_ceiling) == (base_cap, net_ceiling)
             assert set(p.uncertain) == uncertain
+            assert set(p.single_source) == single
+            assert p.month_indemnity_floor == Decimal(floor)
             assert p.source
 
 
@@ -177,8 +183,8 @@ def test_a_gap_between_rows_is_refused():
 
 def test_a_gap_by_a_shortened_row_is_refused():
     data = raw()
-    data["period"][2]["to"] = "2021-04"  # May 2021 falls through
-    refused(data, r"period 4 .*gap after 2021-04")
+    data["period"][2]["to"] = "2021-02"  # March 2021 falls through
+    refused(data, r"period 4 .*gap after 2021-02")
 
 
 def test_an_overlap_between_rows_is_refused():
@@ -190,7 +196,7 @@ def test_an_overlap_between_rows_is_refused():
 def test_a_duplicated_row_is_refused_as_an_overlap():
     data = raw()
     data["period"].insert(4, copy.deepcopy(data["period"][3]))
-    refused(data, r"period 5 .*overlap after 2021-06")
+    refused(data, r"period 5 .*overlap after 2021-05")
 
 
 def test_rows_out_of_order_are_refused():
@@ -301,3 +307,98 @@ def test_parameter_file_refuses_numbers_that_are_not_plain_decimals(bad):
     with pytest.raises(ParameterFileError, match="smic_hourly"):
         parse_table(data)
     assert parameter_table().periods[0].smic_hourly > 0
+
+
+# --- revision of the table (issue: amounts that survive a control) ----------------------------
+
+
+def test_closed_takes_the_closed_cells_until_2022_03_and_the_general_ones_from_2022_04():
+    d = Decimal
+    march = parameter_table().for_month(date(2022, 3, 31), Regime.closed)
+    april = parameter_table().for_month(date(2022, 4, 1), Regime.closed)
+    assert (march.indemnity_rate, march.allocation_rate, march.allocation_floor) == (
+        d("0.70"), d("0.70"), d("8.37"))  # fmt: skip
+    assert (april.indemnity_rate, april.allocation_rate, april.allocation_floor) == (
+        d("0.60"), d("0.36"), d("7.53"))  # fmt: skip
+    may = parameter_table().for_month(date(2022, 5, 1), Regime.closed)
+    assert (may.indemnity_rate, may.allocation_rate, may.allocation_floor) == (
+        d("0.60"), d("0.36"), d("7.73"))  # fmt: skip
+
+
+def test_the_indemnity_base_is_uncapped_until_2020_12_and_capped_from_2021_01():
+    assert not parameter_table().for_month(date(2020, 12, 31), Regime.general).base_cap
+    assert parameter_table().for_month(date(2021, 1, 1), Regime.general).base_cap
+
+
+def test_the_net_ceiling_applies_from_2021_04_not_in_2021_03():
+    assert not parameter_table().for_month(date(2021, 3, 31), Regime.general).net_ceiling
+    assert parameter_table().for_month(date(2021, 4, 1), Regime.general).net_ceiling
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "cells", "single"),
+    ABSENCE_TABLE,
+    ids=[f"{row[0]}..{row[1]}" for row in ABSENCE_TABLE],
+)
+def test_every_month_of_the_vulnerable_or_childcare_table_reads_the_domain_row(
+    first, last, cells, single
+):
+    indemnity_pct, allocation_pct, floor = cells
+    for m in months_between(first, last):
+        p = parameter_table().for_absence(m.replace(day=12))
+        assert p is not None
+        assert p.regime == PricingRegime.vulnerable_or_childcare
+        assert p.indemnity_rate == Decimal(indemnity_pct) / 100
+        assert p.allocation_rate == Decimal(allocation_pct) / 100
+        # one floor for both amounts (R34)
+        assert p.indemnity_floor == p.allocation_floor == Decimal(floor)
+        assert set(p.single_source) == single
+        general = parameter_table().for_month(m, Regime.general)
+        assert (p.base_cap, p.net_ceiling) == (general.base_cap, general.net_ceiling)
+        assert p.hourly_cap == general.hourly_cap
+
+
+def test_the_vulnerable_or_childcare_table_starts_in_2021_04():
+    assert parameter_table().for_absence(date(2021, 3, 31)) is None
+    assert parameter_table().for_absence(date(2020, 5, 1)) is None
+    assert parameter_table().for_absence(date(2021, 4, 1)) is not None
+
+
+def test_the_rules_of_r28_to_r34_are_read_from_the_file():
+    rules = parameter_table().rules
+    assert rules.legal_month_hours == Decimal("151.67")
+    assert (rules.half_day_hours, rules.day_hours, rules.legal_week_hours) == (
+        Decimal("3.5"), Decimal("7"), Decimal("35"))  # fmt: skip
+    assert rules.overtime_signed_before == date(2020, 4, 24)
+    assert (rules.overtime_hours_from, rules.overtime_hours_until) == (
+        date(2020, 3, 12), date(2021, 12, 31))  # fmt: skip
+    assert (rules.absence_from, rules.childcare_until) == (date(2020, 5, 1), date(2022, 7, 31))
+
+
+@pytest.mark.parametrize("field", ["base_cap", "net_ceiling"])
+def test_a_missing_or_non_boolean_flag_is_refused(field):
+    data = raw()
+    del data["period"][1][field]
+    refused(data, rf"period 2 .*{field}: write true or false")
+    data = raw()
+    data["period"][1][field] = "yes"
+    refused(data, rf"period 2 .*{field}: write true or false")
+
+
+def test_a_gap_in_the_vulnerable_or_childcare_table_is_refused():
+    data = raw()
+    data["vulnerable_or_childcare"][1]["from"] = "2021-11"
+    refused(data, r"vulnerable_or_childcare 2 .*gap after 2021-09")
+
+
+def test_a_vulnerable_or_childcare_row_outside_the_months_is_refused():
+    data = raw()
+    data["vulnerable_or_childcare"][-1]["to"] = "2022-08"
+    refused(data, r"outside the months of \[\[period\]\]")
+
+
+@pytest.mark.parametrize("field", ["legal_month_hours", "overtime_signed_before"])
+def test_a_missing_rule_is_refused(field):
+    data = raw()
+    del data["rules"][field]
+    refused(data, rf"rules\.{field}")

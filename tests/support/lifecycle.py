@@ -144,6 +144,14 @@ def accepted_request(client: TestClient, ctx: dict[str, Any], **overrides: Any) 
     return response.json()
 
 
+# R31: hours above the legal 151.67 h a month count with a structural-overtime basis signed
+# before 2020-04-24 (months 2020-03 to 2021-12).
+OVERTIME: dict[str, Any] = {
+    "overtime_basis": "collective_agreement",
+    "overtime_basis_signed_on": "2020-01-15",
+}
+
+
 def line(ref: str = "E1", **overrides: Any) -> dict[str, Any]:
     payload = {
         "employee_ref": ref,

@@ -1,0 +1,58 @@
+"""The value types of claim inputs (R22): NIR, month, hours, rates and money as the API
+reads them, each with its rule and the pattern the document shows."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import Field as Constrained
+from pydantic_core import PydanticCustomError
+from stdnum.fr import nir as stdnum_nir
+
+from app.core.decimals import decimal_text
+from app.core.models import FIRST_YEAR, LAST_YEAR, trimmed
+
+
+def _check_nir(value: str) -> str:
+    compact = value.replace(" ", "").upper()
+    # ASCII only: python-stdnum also takes other scripts' digits (fullwidth ７)
+    if not compact.isascii() or not stdnum_nir.is_valid(compact):
+        # The value itself is personal data: it is never echoed back (R22).
+        raise PydanticCustomError("nir_invalid", "not a valid social security number (NIR)")
+    return compact
+
+
+def _check_month(value: str) -> str:
+    try:
+        day = date.fromisoformat(f"{value}-01")
+    except ValueError as exc:
+        raise PydanticCustomError("month_format", "a month is written YYYY-MM") from exc
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise PydanticCustomError(
+            "month_out_of_range", f"a month is between {FIRST_YEAR}-01 and {LAST_YEAR}-12"
+        )
+    return value
+
+
+Nir = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
+    AfterValidator(_check_nir),
+    # 13 digits (2A/2B for Corsica) and a 2-digit key, spaces allowed between them.
+    Constrained(json_schema_extra={"pattern": r"^\s*[0-9](?: *[0-9ABab]){14}\s*$"}),
+]
+Month = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$"),
+    AfterValidator(_check_month),
+    Constrained(
+        examples=["2020-04"],
+        # What _check_month accepts, said in the document: a real month of 2000–2100.
+        json_schema_extra={"pattern": r"^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])$"},
+    ),
+]
+HoursValue = Annotated[Decimal, decimal_text(digits=6, places=2, maximum=744, example="151.67")]
+Rate = Annotated[Decimal, decimal_text(digits=10, places=4, positive=True, example="12.5000")]
+Money = Annotated[Decimal, decimal_text(digits=12, places=2, example="1234.56")]
+Short = Annotated[str, trimmed(100)]
