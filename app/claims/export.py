@@ -12,6 +12,12 @@ COLUMNS = (
     "employee_ref", "employee_name", "nir", "regime", "contract_hours", "hours_not_worked",
     "hourly_rate", "capped_hourly_rate", "indemnity_per_hour", "allocation_per_hour",
     "indemnity_amount", "allocation_amount",
+    # R27–R34, appended so that the columns above keep their places
+    "category", "absence_reason", "specific_absence_days", "half_days_not_worked",
+    "days_not_worked", "weeks_not_worked", "leave_days", "overtime_basis",
+    "overtime_basis_signed_on", "usual_net_hourly_pay", "net_pay_for_hours_worked",
+    "indemnity_base", "declared_hours", "declared_hourly_rate", "rmm_complement", "applied",
+    "warnings",
 )  # fmt: skip
 
 
@@ -41,6 +47,8 @@ def csv_cell(value: object, decimal_mark: DecimalMark) -> str:
     if isinstance(value, Decimal | int):
         text = str(value)
         return text.replace(".", ",") if decimal_mark == DecimalMark.comma else text
+    if isinstance(value, list):
+        value = "|".join(str(v) for v in value)  # codes such as `applied`, one cell
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

@@ -21,11 +21,28 @@ from tests.support.lifecycle import claim_for, get_claim, line, setup_request
 NIR = "1 85 05 78 006 084 91"
 MASKED_NIR = "1 ** ** ** *** *** 91"
 
-COLUMNS = [
+FIRST_COLUMNS = [
     "employee_ref", "employee_name", "nir", "regime", "contract_hours", "hours_not_worked",
     "hourly_rate", "capped_hourly_rate", "indemnity_per_hour", "allocation_per_hour",
     "indemnity_amount", "allocation_amount",
 ]  # fmt: skip
+# R27–R34, appended after the first twelve, which keep their places
+NEW_COLUMNS = [
+    "category", "absence_reason", "specific_absence_days", "half_days_not_worked",
+    "days_not_worked", "weeks_not_worked", "leave_days", "overtime_basis",
+    "overtime_basis_signed_on", "usual_net_hourly_pay", "net_pay_for_hours_worked",
+    "indemnity_base", "declared_hours", "declared_hourly_rate", "rmm_complement", "applied",
+    "warnings",
+]  # fmt: skip
+COLUMNS = FIRST_COLUMNS + NEW_COLUMNS
+
+
+def tail(base: str, applied: str) -> list[str]:
+    """The new cells of a standard line without the optional fields of R27–R34."""
+    return ["standard"] + [""] * 10 + [base, "", "", "", applied, ""]
+
+
+TOTAL_TAIL = [""] * len(NEW_COLUMNS)
 
 
 @pytest.fixture
@@ -63,10 +80,12 @@ def test_csv_export_defaults_to_semicolons_and_decimal_commas_in_utf8(client, ex
     assert rows == [
         COLUMNS,
         ["E1", "Salarié E1", MASKED_NIR, "general", "151,67", "80,00",
-         "12,5000", "12,5000", "8,7500", "8,0300", "700,00", "642,40"],
+         "12,5000", "12,5000", "8,7500", "8,0300", "700,00", "642,40",
+         *tail("12,5000", "allocation_floor")],
         ["E2", "Zoé Lefèvre", "", "general", "151,67", "35,50",
-         "9,0000", "9,0000", "8,0300", "8,0300", "285,07", "285,07"],
-        ["TOTAL", "", "", "", "", "115,50", "", "", "", "", "985,07", "927,47"],
+         "9,0000", "9,0000", "8,0300", "8,0300", "285,07", "285,07",
+         *tail("9,0000", "indemnity_floor|allocation_floor")],
+        ["TOTAL", "", "", "", "", "115,50", "", "", "", "", "985,07", "927,47", *TOTAL_TAIL],
     ]  # fmt: skip
 
 
@@ -87,8 +106,11 @@ def test_csv_export_with_commas_and_decimal_points(client, export_claim):
     assert rows[1] == [
         "E1", "Salarié E1", MASKED_NIR, "general", "151.67", "80.00",
         "12.5000", "12.5000", "8.7500", "8.0300", "700.00", "642.40",
+        *tail("12.5000", "allocation_floor"),
     ]  # fmt: skip
-    assert rows[-1] == ["TOTAL", "", "", "", "", "115.50", "", "", "", "", "985.07", "927.47"]
+    assert rows[-1] == [
+        "TOTAL", "", "", "", "", "115.50", "", "", "", "", "985.07", "927.47", *TOTAL_TAIL
+    ]  # fmt: skip
     assert len(rows) == 4
 
 
@@ -97,7 +119,9 @@ def test_csv_export_with_tabs_and_decimal_commas(client, export_claim):
     response = export(client, ctx, claim["id"], separator="\t", decimal="comma")
     assert response.status_code == 200, response.text
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"), newline=""), "excel-tab"))
-    assert rows[-1] == ["TOTAL", "", "", "", "", "115,50", "", "", "", "", "985,07", "927,47"]
+    assert rows[-1] == [
+        "TOTAL", "", "", "", "", "115,50", "", "", "", "", "985,07", "927,47", *TOTAL_TAIL
+    ]  # fmt: skip
 
 
 def test_csv_export_refuses_comma_separator_with_decimal_comma(client, export_claim):
