@@ -11,6 +11,7 @@ from app.audit.routes import router as events_router
 from app.auth.deps import authenticate
 from app.auth.routes import router as auth_router
 from app.authorizations.routes import router as authorizations_router
+from app.claims.claw_backs.routes import router as claw_backs_router
 from app.claims.routes import router as claims_router
 from app.clients.routes import clients, establishments
 from app.config import Settings, get_settings
@@ -152,6 +153,7 @@ def create_app(
         habilitations_router,
         authorizations_router,
         claims_router,
+        claw_backs_router,
         deadlines_router,
         events_router,
         legal_router,

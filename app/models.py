@@ -3,6 +3,7 @@
 from app.audit.models import AuditEvent
 from app.auth.models import LoginThrottle, RefreshToken
 from app.authorizations.models import Amendment, AuthorizationRequest
+from app.claims.claw_backs.models import ClawBack
 from app.claims.models import Claim, ClaimLine
 from app.clients.models import Client, Establishment
 from app.contracts.models import Contract, Document
@@ -16,6 +17,7 @@ __all__ = [
     "AuthorizationRequest",
     "Claim",
     "ClaimLine",
+    "ClawBack",
     "Client",
     "Contract",
     "Document",

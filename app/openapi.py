@@ -164,6 +164,11 @@ _LINKS: dict[str, dict[str, tuple[str, str | None]]] = {
         "GetClaim": ("claims-get", "claim_id"),
         "FileClaim": ("claims-file", "claim_id"),
     },
+    "claw-backs-create": {
+        "GetClawBack": ("claw-backs-get", "claw_back_id"),
+        "IssueClawBack": ("claw-backs-issue", "claw_back_id"),
+        "CancelClawBack": ("claw-backs-cancel", "claw_back_id"),
+    },
 }
 
 

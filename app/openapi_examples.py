@@ -92,6 +92,14 @@ REQUEST_EXAMPLES: dict[str, Any] = {
     "claims-validate": {"on": "2020-05-10"},
     "claims-reject": {"on": "2020-05-10", "reason": "The payroll slip of E001 is missing"},
     "claims-pay": {"paid_on": "2020-05-15", "amount": "272.80"},
+    "claims-withdraw": {"on": "2020-05-06", "reason": "Hours of E001 entered twice"},
+    "claw-backs-create": {
+        "amount": "68.20",
+        "reason": "Hours of E001 claimed above those paid",
+        "noticed_on": "2020-09-14",
+    },
+    "claw-backs-issue": {"on": "2020-10-02"},
+    "claw-backs-cancel": {"on": "2020-10-20", "reason": "The ASP invalidated the OR"},
     "simulations-create": {
         "month": "2020-04",
         "lines": [{k: v for k, v in _LINE.items() if k != "employee_name"}],

@@ -1,5 +1,6 @@
-"""Drafts of the monthly claim (DI): created, corrected (a new version of a paid claim, R24),
-edited and deleted; their lines are written set-based and their totals stored with them."""
+"""Drafts of the monthly claim (DI): created, corrected (a new version of a paid or withdrawn
+claim, R24), edited and deleted; their lines are written set-based and their totals stored
+with them."""
 
 import uuid
 from collections.abc import Sequence
@@ -35,6 +36,9 @@ from app.core.integrity import flush_or_raise
 from app.core.principal import Principal
 from app.errors import InvalidTransition
 
+# The claims that leave their month free to be claimed again, as the next version.
+CLOSED = (ClaimStatus.rejected, ClaimStatus.withdrawn)
+
 
 async def create_claim(
     session: AsyncSession,
@@ -57,9 +61,9 @@ async def create_claim(
             select(Claim).where(Claim.request_id == request.id, Claim.month_on == month_on)
         )
     ).all()
-    if any(c.status != ClaimStatus.rejected for c in existing):
+    if any(c.status not in CLOSED for c in existing):
         raise DuplicateClaimMonth(data.month)
-    # After a rejection the month is claimed again, as the next version.
+    # After a rejection or a withdrawal the month is claimed again, as the next version.
     version = max((c.version for c in existing), default=0) + 1
     claim = Claim(
         firm_account_id=principal.firm_account_id,
@@ -93,8 +97,10 @@ async def create_correction(
     today: date,
 ) -> ClaimPublic:
     original = await get_claim(session, principal, claim_id, lock=True)
-    if original.status != ClaimStatus.paid:
-        raise InvalidTransition("claim", original.status, "corrected (only a paid claim is)")
+    if original.status not in (ClaimStatus.paid, ClaimStatus.withdrawn):
+        raise InvalidTransition(
+            "claim", original.status, "corrected (only a paid or withdrawn claim is)"
+        )
     _, terms = await lock_scope(session, principal, original.request_id, now)
     if data.payroll_paid_on is not None:
         not_in_future("payroll_paid_on", data.payroll_paid_on, today)

@@ -1,5 +1,5 @@
-"""The claim's lifecycle after the draft: filing (R20, R21, R22), then validation, rejection
-and payment (R24)."""
+"""The claim's lifecycle after the draft: filing (R20, R21, R22), then validation, rejection,
+withdrawal and payment (R24)."""
 
 import uuid
 from datetime import date, datetime
@@ -146,6 +146,34 @@ async def reject_claim(
         after_field="on",
         rejected_on=on,
         reject_reason=reason,
+    )
+
+
+async def withdraw_claim(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    claim_id: uuid.UUID,
+    reason: str,
+    on: date,
+    now: datetime,
+    today: date,
+) -> ClaimPublic:
+    """R24: a filed claim not yet decided may be withdrawn, for good. It no longer counts
+    (R3, R22) and its month is due again (R25) until another version of it is filed."""
+    return await _move(
+        session,
+        principal,
+        claim_id,
+        expected=ClaimStatus.filed,
+        target=ClaimStatus.withdrawn,
+        verb="withdrawn",
+        on=on,
+        now=now,
+        today=today,
+        after_field="on",
+        withdrawn_on=on,
+        withdraw_reason=reason,
     )
 
 

@@ -34,6 +34,7 @@ class ClaimStatus(StrEnum):
     validated = "validated"
     rejected = "rejected"
     paid = "paid"
+    withdrawn = "withdrawn"
 
 
 def _stored_total() -> Any:
@@ -72,8 +73,13 @@ class Claim(Versioned, table=True):
     validated_on: date | None = None
     rejected_on: date | None = None
     reject_reason: str | None = Field(default=None, sa_type=Text)
+    withdrawn_on: date | None = None
+    withdraw_reason: str | None = Field(default=None, sa_type=Text)
     paid_on: date | None = None
     paid_amount: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
+    # The sum of the claim's issued claw-backs (R42), written under the claim's row lock
+    # whenever one is issued or cancelled: lists and summaries read it as they read the totals.
+    clawed_back: Decimal = _stored_total()
     # Stored when the payment is recorded: what was expected then, and paid minus expected.
     expected_allocation: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
     discrepancy: Decimal | None = Field(default=None, sa_type=DecimalType(12, 2))
@@ -319,6 +325,8 @@ class ClaimSummary(PublicModel):
     validated_on: date | None
     rejected_on: date | None
     reject_reason: str | None
+    withdrawn_on: date | None
+    withdraw_reason: str | None
     paid_on: date | None
     employee_count: int
     total_hours: Decimal
@@ -330,6 +338,10 @@ class ClaimSummary(PublicModel):
     )
     paid_amount: Decimal | None
     discrepancy: Decimal | None = Field(description="Paid minus expected, once paid")
+    clawed_back: Decimal = Field(description="The claim's issued claw-backs (ORs, R42)")
+    net_amount_received: Decimal | None = Field(
+        description="Paid less the issued claw-backs, once paid (R42)"
+    )
     created_at: datetime
 
 
@@ -348,6 +360,11 @@ class ValidateClaim(InputModel):
 class RejectClaim(InputModel):
     reason: Annotated[str, trimmed(5000)]
     on: Day | None = None
+
+
+class WithdrawClaim(InputModel):
+    reason: Annotated[str, trimmed(5000)]
+    on: Day | None = Field(default=None, description="Default: today (Europe/Paris)")
 
 
 class PayClaim(InputModel):
@@ -371,6 +388,8 @@ class AuthorizationSummary(PublicModel):
     hours_remaining: Decimal | None
     expected_allocation: Decimal
     paid_amount: Decimal
+    clawed_back: Decimal = Field(description="Issued claw-backs of these claims (R42)")
+    net_amount_received: Decimal = Field(description="Paid less the issued claw-backs (R42)")
     claims: int
 
 
@@ -379,3 +398,5 @@ class EstablishmentSummary(PublicModel):
     authorizations: list[AuthorizationSummary]
     expected_allocation: Decimal
     paid_amount: Decimal
+    clawed_back: Decimal
+    net_amount_received: Decimal

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Numeric, Subquery, and_, case, func
+from sqlalchemy import ColumnElement, Integer, Numeric, Subquery, and_, case, func, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -22,6 +22,8 @@ from app.legal.table import Regime
 
 COUNTED = (ClaimStatus.filed, ClaimStatus.validated, ClaimStatus.paid)
 CENT = Decimal("0.01")
+# A month being claimed: its request and its first day.
+Claimed = tuple[uuid.UUID, date]
 
 
 # --- exact sums of money and hours ---------------------------------------------------------
@@ -82,9 +84,10 @@ async def lines_of(
 # --- R22: what the counted claims already use ------------------------------------------------
 
 
-def counted(*where: Any, exclude: Collection[uuid.UUID] = ()) -> Subquery:
+def counted(*where: Any, claiming: Claimed | None = None) -> Subquery:
     """The counted claims among those `where` selects: filed, validated and paid, leaving out
-    `exclude`; of a month claimed in several versions (corrections) only the latest of those.
+    every version of the month `claiming` names (the claim being checked becomes its latest);
+    of a month claimed in several versions (corrections) only the latest of those.
 
     A subquery ranking the versions of each month (a window), rather than a NOT EXISTS per
     row: one pass over the claims `where` selects, whatever plan the database picks. Read the
@@ -96,6 +99,7 @@ def counted(*where: Any, exclude: Collection[uuid.UUID] = ()) -> Subquery:
         col(Claim.total_allocation),
         col(Claim.expected_allocation),
         col(Claim.paid_amount),
+        col(Claim.clawed_back),
         func.row_number()
         .over(
             partition_by=(col(Claim.request_id), col(Claim.month_on)),
@@ -103,22 +107,24 @@ def counted(*where: Any, exclude: Collection[uuid.UUID] = ()) -> Subquery:
         )
         .label("rank"),
     ]
+    # Not only the claim and the one it corrects: a version before those (a paid claim whose
+    # correction was withdrawn, then corrected again) would otherwise count in their place.
+    other_months = (
+        [or_(col(Claim.request_id) != claiming[0], col(Claim.month_on) != claiming[1])]
+        if claiming
+        else []
+    )
     return (
         select(*columns)
-        .where(
-            col(Claim.status).in_(COUNTED),
-            *([col(Claim.id).not_in(exclude)] if exclude else []),
-            *where,
-        )
+        .where(col(Claim.status).in_(COUNTED), *other_months, *where)
         .subquery("counted")
     )
 
 
-async def hours_used(
-    session: AsyncSession, request_id: uuid.UUID, exclude: Collection[uuid.UUID]
-) -> Decimal:
-    """Hours not worked of the request's counted claims (their stored totals)."""
-    claims = counted(col(Claim.request_id) == request_id, exclude=exclude)
+async def hours_used(session: AsyncSession, claiming: Claimed) -> Decimal:
+    """Hours not worked of the counted claims of the request `claiming` names, but those of
+    its month (their stored totals)."""
+    claims = counted(col(Claim.request_id) == claiming[0], claiming=claiming)
     stmt = select(decimal_sum(claims.c.total_hours)).where(claims.c.rank == 1)
     used: Decimal | None = (await session.exec(stmt)).one()
     return used if used is not None else Decimal(0)
@@ -130,7 +136,7 @@ async def hours_taken_in_year(
     client_id: uuid.UUID,
     year: int,
     employee_refs: Collection[str],
-    exclude: Collection[uuid.UUID],
+    claiming: Claimed,
 ) -> dict[str, Decimal]:
     """Per employee (of `employee_refs`), hours not worked in the client's counted claims of
     the year; an employee without any is absent."""
@@ -140,7 +146,7 @@ async def hours_taken_in_year(
         col(Claim.client_id) == client_id,
         col(Claim.month_on) >= date(year, 1, 1),
         col(Claim.month_on) <= date(year, 12, 1),
-        exclude=exclude,
+        claiming=claiming,
     )
     stmt = (
         select(col(ClaimLine.employee_ref), decimal_sum(col(ClaimLine.hours_not_worked)))
@@ -179,9 +185,10 @@ def stale_draft_regime() -> ColumnElement[Any]:
 
 async def totals_per_request(
     session: AsyncSession, establishment_id: uuid.UUID
-) -> dict[uuid.UUID, tuple[Decimal, Decimal, Decimal, int]]:
+) -> dict[uuid.UUID, tuple[Decimal, Decimal, Decimal, Decimal, int]]:
     """Per request of the establishment, over its counted claims: hours, expected allocation
-    (as of payment once paid), paid amount and the number of claims. One statement."""
+    (as of payment once paid), paid amount, issued claw-backs (R42) and the number of claims.
+    One statement."""
     claims = counted(col(Claim.establishment_id) == establishment_id)
     c = claims.c
     columns: list[Any] = [
@@ -189,7 +196,8 @@ async def totals_per_request(
         decimal_sum(c.total_hours),
         decimal_sum(func.coalesce(c.expected_allocation, c.total_allocation)),
         decimal_sum(func.coalesce(c.paid_amount, 0)),
+        decimal_sum(c.clawed_back),
         func.count(),
     ]
     stmt = select(*columns).where(c.rank == 1).group_by(c.request_id)
-    return {row[0]: (row[1], row[2], row[3], row[4]) for row in await session.exec(stmt)}
+    return {row[0]: (row[1], row[2], row[3], row[4], row[5]) for row in await session.exec(stmt)}

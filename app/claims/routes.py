@@ -23,6 +23,7 @@ from app.claims.models import (
     PayClaim,
     RejectClaim,
     ValidateClaim,
+    WithdrawClaim,
 )
 from app.core.clock import ClockDep
 from app.core.downloads import attachment_headers
@@ -291,6 +292,36 @@ async def reject_claim(
 
 
 @router.post(
+    "/v1/claims/{claim_id}/withdraw",
+    operation_id="claims-withdraw",
+    response_model=ClaimPublic,
+    responses=WRITE_ERRORS,
+)
+async def withdraw_claim(
+    claim_id: uuid.UUID,
+    body: WithdrawClaim,
+    session: WriteSession,
+    principal: Write,
+    clock: ClockDep,
+    response: Response,
+    _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
+) -> ClaimPublic:
+    """Record the withdrawal of a filed claim not yet validated or rejected, with its reason;
+    final (R24). Its month can then be claimed again."""
+    result = await filing.withdraw_claim(
+        session,
+        principal,
+        claim_id=claim_id,
+        reason=body.reason,
+        on=body.on or clock.today(),
+        now=clock.now(),
+        today=clock.today(),
+    )
+    await tag(session, response, Claim, claim_id)
+    return result
+
+
+@router.post(
     "/v1/claims/{claim_id}/paid",
     operation_id="claims-pay",
     response_model=ClaimPublic,
@@ -335,7 +366,8 @@ async def correct_claim(
     response: Response,
     _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
 ) -> ClaimPublic:
-    """Draft a corrected version of a paid claim; it references the claim it corrects (R24)."""
+    """Draft a corrected version of a paid or withdrawn claim; it references the claim it
+    corrects (R24)."""
     result = await drafts.create_correction(
         session, principal, claim_id=claim_id, data=body, now=clock.now(), today=clock.today()
     )
@@ -356,7 +388,8 @@ async def establishment_summary(
     principal: Read,
     clock: ClockDep,
 ) -> EstablishmentSummary:
-    """Per authorization: hours authorized, claimed and remaining; amounts expected and paid."""
+    """Per authorization: hours authorized, claimed and remaining; amounts expected, paid,
+    clawed back and received net (R42)."""
     return await service.establishment_summary(
         session, principal, establishment_id=establishment_id, now=clock.now()
     )

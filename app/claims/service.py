@@ -58,6 +58,10 @@ def _totals_view(claim: Any, totals: rules.Totals) -> dict[str, Any]:
             if claim.expected_allocation is not None
             else totals.total_allocation
         ),
+        # R42: what the state paid, less what it clawed back since
+        "net_amount_received": (
+            None if claim.paid_amount is None else claim.paid_amount - claim.clawed_back
+        ),
     }
 
 
@@ -194,7 +198,8 @@ async def list_claims(
 
 
 async def count_unpaid(session: AsyncSession, *, establishment_id: uuid.UUID) -> int:
-    """Filed or validated claims not yet paid (R3: they keep the establishment active)."""
+    """Filed or validated claims not yet paid (R3: they keep the establishment active); a
+    withdrawn one no longer does (R24)."""
     stmt = select(func.count()).where(
         Claim.establishment_id == establishment_id,
         col(Claim.status).in_([ClaimStatus.filed, ClaimStatus.validated]),
@@ -205,8 +210,9 @@ async def count_unpaid(session: AsyncSession, *, establishment_id: uuid.UUID) ->
 async def establishment_summary(
     session: AsyncSession, principal: Principal, *, establishment_id: uuid.UUID, now: datetime
 ) -> EstablishmentSummary:
-    """Per authorization: hours authorized, claimed and remaining; amounts expected and paid.
-    Four statements, whatever the number of requests and claims."""
+    """Per authorization: hours authorized, claimed and remaining; amounts expected, paid,
+    clawed back and received net (R42). Four statements, whatever the number of requests and
+    claims."""
     establishment = await clients.get_establishment(session, principal, establishment_id)
     found = list(
         await session.exec(
@@ -219,7 +225,7 @@ async def establishment_summary(
     sums = await queries.totals_per_request(session, establishment.id)
     items = []
     for request in found:
-        hours, expected, paid, claims = sums.get(request.id, (ZERO, ZERO, ZERO, 0))
+        hours, expected, paid, clawed, claims = sums.get(request.id, (ZERO, ZERO, ZERO, ZERO, 0))
         terms = auth_rules.authorized_terms(request, amendments[request.id], now)
         items.append(
             AuthorizationSummary(
@@ -234,6 +240,8 @@ async def establishment_summary(
                 hours_remaining=terms.hours - hours if terms else None,
                 expected_allocation=expected,
                 paid_amount=paid,
+                clawed_back=clawed,
+                net_amount_received=paid - clawed,
                 claims=claims,
             )
         )
@@ -242,6 +250,8 @@ async def establishment_summary(
         authorizations=items,
         expected_allocation=sum((i.expected_allocation for i in items), ZERO),
         paid_amount=sum((i.paid_amount for i in items), ZERO),
+        clawed_back=sum((i.clawed_back for i in items), ZERO),
+        net_amount_received=sum((i.net_amount_received for i in items), ZERO),
     )
 
 
@@ -257,8 +267,8 @@ async def check_limits(
     """R22: employees per claim, hours over the request, and each employee's annual quota;
     what the other counted claims use is summed by the database."""
     rules.check_employees(len(lines), terms.employees)
-    exclude = {claim.id} | ({claim.corrects_id} if claim.corrects_id else set())
-    used = await queries.hours_used(session, claim.request_id, exclude)
+    claiming = (claim.request_id, claim.month_on)
+    used = await queries.hours_used(session, claiming)
     rules.check_hours(rules.asked_hours(lines), used, terms.hours)
     year = claim.month_on.year
     taken = await queries.hours_taken_in_year(
@@ -266,7 +276,7 @@ async def check_limits(
         client_id=claim.client_id,
         year=year,
         employee_refs=[line.employee_ref for line in lines],
-        exclude=exclude,
+        claiming=claiming,
     )
     rules.check_annual_quota(lines, taken, year, auth_rules.annual_quota(year))
 

@@ -12,6 +12,7 @@ class DeadlineKind(StrEnum):
     appeal = "appeal"
     claim = "claim"
     authorization_end = "authorization_end"
+    claw_back = "claw_back"
 
 
 class Deadline(PublicModel):

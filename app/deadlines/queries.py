@@ -32,6 +32,7 @@ from app.authorizations.models import (
     CseStatus,
     RequestStatus,
 )
+from app.claims.claw_backs.models import ClawBack, ClawBackStatus
 from app.claims.models import Claim, ClaimStatus
 from app.core.dates import add_months
 from app.core.principal import Principal
@@ -208,13 +209,13 @@ async def claimed_months(
     session: AsyncSession, request_ids: Collection[uuid.UUID], before: date
 ) -> dict[uuid.UUID, tuple[set[date], set[date]]]:
     """Per request, the months before `before` with a filed (or later) claim, and those with
-    only a draft. Rejected claims leave their month due."""
+    only a draft. Rejected and withdrawn claims leave their month due."""
     out: dict[uuid.UUID, tuple[set[date], set[date]]] = {i: (set(), set()) for i in request_ids}
     if request_ids:
         # the ids as one expanding parameter: the statement is not rebuilt id by id
         stmt = select(col(Claim.request_id), col(Claim.month_on), col(Claim.status)).where(
             col(Claim.request_id).in_(bindparam("request_ids", expanding=True)),
-            Claim.status != ClaimStatus.rejected,
+            col(Claim.status).not_in([ClaimStatus.rejected, ClaimStatus.withdrawn]),
             col(Claim.month_on) < before,
         )
         rows = await session.exec(stmt, params={"request_ids": list(request_ids)})
@@ -222,3 +223,37 @@ async def claimed_months(
             filed, drafts = out[request_id]
             (drafts if status == ClaimStatus.draft else filed).add(month_on)
     return out
+
+
+async def open_claw_backs(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    client_id: uuid.UUID | None,
+    establishment_id: uuid.UUID | None,
+) -> Sequence[Any]:
+    """The firm's claw-backs to issue or issued (R42), with their claim's establishment, client
+    and month. One statement."""
+    columns: list[Any] = [
+        col(ClawBack.id),
+        col(ClawBack.status),
+        col(ClawBack.amount),
+        col(ClawBack.noticed_on),
+        col(ClawBack.issued_on),
+        col(Claim.establishment_id),
+        col(Claim.client_id),
+        col(Claim.month_on),
+    ]
+    stmt = (
+        select(*columns)
+        .join(Claim, col(Claim.id) == col(ClawBack.claim_id))
+        .where(
+            scoped(ClawBack, principal).whereclause,
+            col(ClawBack.status).in_([ClawBackStatus.to_issue, ClawBackStatus.issued]),
+        )
+    )
+    if client_id is not None:
+        stmt = stmt.where(Claim.client_id == client_id)
+    if establishment_id is not None:
+        stmt = stmt.where(Claim.establishment_id == establishment_id)
+    return (await session.exec(stmt)).all()

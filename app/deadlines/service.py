@@ -2,7 +2,8 @@
 
 The work follows the answer: the database picks the requests that owe something and counts
 the months each still owes a claim for (`queries`); the months themselves are read only for
-the requests whose claim deadlines reach the page asked for."""
+the requests whose claim deadlines reach the page asked for. The claw-backs still standing
+(R42) are listed too."""
 
 import base64
 import json
@@ -15,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.authorizations import rules
 from app.authorizations.models import CseStatus, RequestStatus
+from app.claims.claw_backs.models import ClawBackStatus
 from app.core.dates import paris_date
 from app.core.pagination import PageParams
 from app.core.principal import Principal
@@ -174,6 +176,33 @@ def _claim_deadlines(
     return items
 
 
+def _claw_back_deadline(row: Any) -> Deadline:
+    """R42: a claw-back to issue or issued weighs on its claim until it is cancelled. The
+    domain gives it no due date: the item is dated by the ASP's latest step (the notice, then
+    the issue) and is never overdue."""
+    month = f"{row.month_on:%Y-%m}"
+    if row.status == ClawBackStatus.issued:
+        due = row.issued_on
+        text = f"Claw-back (OR) of {row.amount} € on the claim for {month} issued: repay it (R42)"
+    else:
+        due = row.noticed_on
+        text = (
+            f"Claw-back (OR) of {row.amount} € on the claim for {month} announced: record its "
+            "issue or its cancellation (R42)"
+        )
+    return Deadline(
+        kind=DeadlineKind.claw_back,
+        due_on=due,
+        overdue=False,
+        description=text,
+        month=month,
+        establishment_id=row.establishment_id,
+        client_id=row.client_id,
+        resource_type="claw_back",
+        resource_id=row.id,
+    )
+
+
 async def list_deadlines(
     session: AsyncSession,
     principal: Principal,
@@ -188,9 +217,10 @@ async def list_deadlines(
     overdue: bool | None = None,
     due_before: date | None = None,
 ) -> tuple[list[Deadline], str | None]:
-    """Soonest first (due date, kind, resource, month), `page.limit` at a time. Two statements:
-    the requests that owe something (with their count of months due), then the claims of the
-    months of those whose claim deadlines reach this page."""
+    """Soonest first (due date, kind, resource, month), `page.limit` at a time. Three
+    statements: the requests that owe something (with their count of months due), the open
+    claw-backs, then the claims of the months of those requests whose claim deadlines reach
+    this page."""
     rows = await queries.candidates(
         session,
         principal,
@@ -227,6 +257,15 @@ async def list_deadlines(
                 continue
             block.inside = block.key[:3] == after[:3]
         entries.append(block)
+    if kind in (None, DeadlineKind.claw_back):
+        for found in await queries.open_claw_backs(
+            session, principal, client_id=client_id, establishment_id=establishment_id
+        ):
+            item = _claw_back_deadline(found)
+            if wanted(item.kind, item.due_on, item.overdue) and (
+                after is None or _key(item) > after
+            ):
+                entries.append(item)
     entries.sort(key=lambda e: _key(e) if isinstance(e, Deadline) else e.key)
 
     # The entries that hold the first `limit + 1` deadlines: enough to fill the page and to

@@ -10,7 +10,7 @@ out below, so that no filed claim changes. The drafts' stored totals are marked 
 compute them again with the revised table, as GET does.
 
 Revision ID: 3c1e7d2a9b40
-Revises: 904eb55eaa9c
+Revises: 6bbfc4adb651
 Create Date: 2026-12-02 08:10:00
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3c1e7d2a9b40"
-down_revision: str | None = "904eb55eaa9c"
+down_revision: str | None = "6bbfc4adb651"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -237,3 +237,110 @@ def test_racing_steps_with_the_same_if_match_let_exactly_one_through(server, htt
     assert statuses == {200: 1, 412: 7}, [r.text for r in responses]
     winner = next(r.json() for r in responses if r.status_code == 200)
     assert http.get(path, headers=ctx["headers"]).json()["status"] == winner["status"]
+
+
+def paid_claim(http: httpx.Client, ctx: dict[str, Any], amount: str) -> str:
+    """The id of an April claim of an accepted request, paid `amount` on 2020-05-15."""
+    request = accepted_request(http, ctx)
+    created = http.post(
+        f"/v1/authorization-requests/{request['id']}/claims",
+        headers=ctx["headers"],
+        json={"month": "2020-04", "payroll_paid_on": "2020-04-30", "lines": [line("E1")]},
+    )
+    assert created.status_code == 201, created.text
+    claim_id = created.json()["id"]
+    for action, body in (
+        ("file", {"filed_on": "2020-05-04"}),
+        ("validate", {"on": "2020-05-10"}),
+        ("paid", {"paid_on": "2020-05-15", "amount": amount}),
+    ):
+        response = http.post(f"/v1/claims/{claim_id}/{action}", headers=ctx["headers"], json=body)
+        assert response.status_code == 200, response.text
+    return claim_id
+
+
+def notice(amount: str) -> dict[str, str]:
+    return {"amount": amount, "reason": "Trop-perçu", "noticed_on": "2020-09-14"}
+
+
+def test_r42_racing_claw_backs_of_one_claim_never_exceed_the_amount_paid(server, http):
+    ctx = ready_establishment(http)
+    claim_id = paid_claim(http, ctx, "1000.00")
+    path = f"/v1/claims/{claim_id}/claw-backs"
+
+    responses = simultaneously(server, ctx["headers"], [(path, notice("300.00"))] * 10)
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: 3, 409: 7}, [r.text for r in responses]
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {
+        "claw_back_exceeds_paid"
+    }
+    listed = http.get(path, headers=ctx["headers"]).json()["items"]
+    assert sorted(c["id"] for c in listed) == sorted(
+        r.json()["id"] for r in responses if r.status_code == 201
+    )
+    assert sum(Decimal(c["amount"]) for c in listed) == Decimal("900.00")
+
+
+def test_r42_racing_issues_and_cancellations_leave_the_claims_net_amount_exact(server, http):
+    ctx = ready_establishment(http)
+    claim_id = paid_claim(http, ctx, "1000.00")
+    made = []
+    for _ in range(10):
+        response = http.post(
+            f"/v1/claims/{claim_id}/claw-backs", headers=ctx["headers"], json=notice("50.00")
+        )
+        assert response.status_code == 201, response.text
+        made.append(response.json()["id"])
+    first, second = made[:5], made[5:]
+    for claw_back_id in first:
+        response = http.post(
+            f"/v1/claw-backs/{claw_back_id}/issue",
+            headers=ctx["headers"],
+            json={"on": "2020-10-01"},
+        )
+        assert response.status_code == 200, response.text
+
+    # each transaction changes one claw-back, then recomputes the claim's sum under its lock
+    responses = simultaneously(
+        server,
+        ctx["headers"],
+        [(f"/v1/claw-backs/{c}/cancel", {"reason": "OR invalidé"}) for c in first]
+        + [(f"/v1/claw-backs/{c}/issue", {"on": "2020-10-02"}) for c in second],
+    )
+
+    assert Counter(r.status_code for r in responses) == {200: 10}, [r.text for r in responses]
+    claim = http.get(f"/v1/claims/{claim_id}", headers=ctx["headers"]).json()
+    assert (claim["clawed_back"], claim["net_amount_received"]) == ("250.00", "750.00")
+    events = http.get(
+        "/v1/events", headers=ctx["headers"], params={"after": "0", "resource_type": "claw_back"}
+    ).json()["items"]
+    assert Counter(e["action"] for e in events) == {
+        "claw_back.created": 10,
+        "claw_back.issued": 10,
+        "claw_back.cancelled": 5,
+    }
+
+
+def test_r42_racing_steps_on_one_claw_back_with_the_same_if_match_let_exactly_one_through(
+    server, http
+):
+    ctx = ready_establishment(http)
+    claim_id = paid_claim(http, ctx, "1000.00")
+    created = http.post(
+        f"/v1/claims/{claim_id}/claw-backs", headers=ctx["headers"], json=notice("100.00")
+    )
+    assert created.status_code == 201, created.text
+    path = f"/v1/claw-backs/{created.json()['id']}"
+    calls = [(f"{path}/issue", {"on": "2020-10-01"})] * 4 + [
+        (f"{path}/cancel", {"reason": "OR invalidé"})
+    ] * 4
+
+    responses = simultaneously(server, {**ctx["headers"], "If-Match": '"1"'}, calls)
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 1, 412: 7}, [r.text for r in responses]
+    winner = next(r.json() for r in responses if r.status_code == 200)
+    assert http.get(path, headers=ctx["headers"]).json()["status"] == winner["status"]
+    claim = http.get(f"/v1/claims/{claim_id}", headers=ctx["headers"]).json()
+    assert claim["clawed_back"] == ("100.00" if winner["status"] == "issued" else "0.00")

@@ -13,6 +13,7 @@ VERSIONED = (
     "/v1/authorization-requests/{request_id}",
     "/v1/amendments/{amendment_id}",
     "/v1/claims/{claim_id}",
+    "/v1/claw-backs/{claw_back_id}",
     "/v1/contracts/{contract_id}",
     "/v1/establishments/{establishment_id}/habilitation",
 )

@@ -139,6 +139,14 @@ class World:
         )
         paid = ok(create_claim(client, ctx, accepted["id"], month="2020-04"), 201)
         pay_claim(client, ctx, paid["id"])
+        claw_back = ok(
+            client.post(
+                f"/v1/claims/{paid['id']}/claw-backs",
+                headers=self.headers,
+                json={"amount": "10.00", "reason": "Trop-perçu", "noticed_on": "2020-09-14"},
+            ),
+            201,
+        )
         draft_claim = create_claim(
             client, ctx, accepted["id"], month="2020-05", payroll_paid_on="2020-05-29"
         )
@@ -159,6 +167,7 @@ class World:
             "request_id": [draft["id"], accepted["id"]],
             "amendment_id": [amendment["id"]],
             "claim_id": [claim["id"], paid["id"]],
+            "claw_back_id": [claw_back["id"]],
             "user_id": [user["id"]],
             "resource_id": [accepted["id"]],
         }

@@ -165,6 +165,8 @@ def lifecycle(client: TestClient, **client_overrides: Any) -> dict[str, Any]:
     draft_claim = ok(
         create_claim(client, ctx, accepted["id"], "2020-05", payroll_paid_on="2020-05-31"), 201
     )
+    notice = {"amount": "70.00", "reason": "Trop-perçu", "noticed_on": "2020-09-14"}
+    claw_back = ok(client.post(f"/v1/claims/{paid['id']}/claw-backs", headers=h, json=notice), 201)
     return {
         **ctx,
         "establishments": [est["id"], est2["id"]],
@@ -172,6 +174,7 @@ def lifecycle(client: TestClient, **client_overrides: Any) -> dict[str, Any]:
         "requests": [accepted["id"], draft["id"]],
         "amendments": [draft_amendment["id"], filed_amendment["id"]],
         "claims": [paid["id"], filed["id"], draft_claim["id"]],
+        "claw_backs": [claw_back["id"]],
     }
 
 
@@ -183,6 +186,7 @@ def ids_of(firm: dict[str, Any]) -> set[str]:
         *firm["requests"],
         *firm["amendments"],
         *firm["claims"],
+        *firm["claw_backs"],
     }
 
 
@@ -194,6 +198,7 @@ def snapshot(client: TestClient, firm: dict[str, Any]) -> dict[str, Any]:
         "document": client.get(f"/v1/contracts/{firm['contract']}/document", headers=h).content,
         "requests": all_items(client, "/v1/authorization-requests", h),
         "claims": [ok(client.get(f"/v1/claims/{c}", headers=h)) for c in firm["claims"]],
+        "claw_backs": [all_items(client, f"/v1/claims/{c}/claw-backs", h) for c in firm["claims"]],
         "amendments": [
             ok(client.get(f"/v1/amendments/{a}", headers=h)) for a in firm["amendments"]
         ],
@@ -323,6 +328,15 @@ def foreign_calls(mine: dict[str, Any]) -> list[tuple[str, str, str, dict[str, A
             ("POST", "/v1/claims/{}/reject", claim, {"reason": "Pièces manquantes."}),
             ("POST", "/v1/claims/{}/paid", claim, {"paid_on": "2020-06-15", "amount": "1.00"}),
             ("POST", "/v1/claims/{}/corrections", claim, {}),
+            ("POST", "/v1/claims/{}/withdraw", claim, {"reason": "Erreur"}),
+            ("GET", "/v1/claims/{}/claw-backs", claim, None),
+            ("POST", "/v1/claims/{}/claw-backs", claim, {"amount": "1.00", "reason": "x"}),
+        ]
+    for claw_back in mine["claw_backs"]:
+        calls += [
+            ("GET", "/v1/claw-backs/{}", claw_back, None),
+            ("POST", "/v1/claw-backs/{}/issue", claw_back, {"on": "2020-10-01"}),
+            ("POST", "/v1/claw-backs/{}/cancel", claw_back, {"reason": "OR invalidé"}),
         ]
     return calls
 
@@ -334,7 +348,7 @@ def test_other_firms_lifecycle_resources_answer_like_missing_ones(client, firms)
     mine, theirs = firms
     before = snapshot(client, mine)
     calls = foreign_calls(mine)
-    assert len({(method, path) for method, path, _, _ in calls}) == 36  # routes covered
+    assert len({(method, path) for method, path, _, _ in calls}) == 42  # routes covered
     for method, path, target, body in calls:
         missing = str(uuid.uuid4())
         foreign = client.request(method, path.format(target), headers=theirs["headers"], json=body)
@@ -393,7 +407,8 @@ def test_firm_wide_lists_never_show_the_other_firms_rows(client, firms):
         deadlines = all_items(client, "/v1/deadlines", h)
         assert deadlines, "each firm has deadlines of its own"
         assert {d["establishment_id"] for d in deadlines} <= set(me["establishments"])
-        assert {d["resource_id"] for d in deadlines} <= set(me["requests"])
+        assert {d["resource_id"] for d in deadlines} <= {*me["requests"], *me["claw_backs"]}
+        assert set(me["claw_backs"]) <= {d["resource_id"] for d in deadlines}
         events = all_items(client, "/v1/events", h)
         assert events
         assert not {e["resource_id"] for e in events} & foreign_ids
