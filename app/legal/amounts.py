@@ -61,7 +61,7 @@ def line_amounts(
     if hourly_rate > params.hourly_cap:
         capped = params.hourly_cap
         applied.append("hourly_cap")
-    if category is Category.apprentice and hourly_rate < params.smic_hourly:
+    if category == Category.apprentice and hourly_rate < params.smic_hourly:
         # R28: 100 % of the apprentice's own rate for both, no floor
         base = indemnity = allocation = hourly_rate
         applied.append("apprentice_full_rate")
@@ -72,7 +72,7 @@ def line_amounts(
             applied.append("indemnity_base_uncapped")
         indemnity = params.indemnity_rate * base
         floor = params.indemnity_floor
-        if category is Category.part_time and hourly_rate < floor:
+        if category == Category.part_time and hourly_rate < floor:
             # R29: a part-time employee below the floor gets their own rate in full
             floor = hourly_rate
             applied.append("part_time_floor")
@@ -98,7 +98,7 @@ def line_amounts(
         declared_rate = cents(hours * hourly_rate / declared_hours)
     rmm = None
     if (
-        category is Category.standard
+        category == Category.standard
         and net_pay_for_hours_worked is not None
         and contract_hours is not None
         and contract_hours >= params.legal_month_hours

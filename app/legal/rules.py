@@ -79,7 +79,7 @@ def check_line_shape(line: LineFacts, field: str, table: ParameterTable | None =
     its days (set on the line). Raises a 422 naming the field and the rule."""
     rules = (table or parameter_table()).rules
     given = [name for name in FORFAIT_FIELDS if getattr(line, name) is not None]
-    if line.category is Category.forfait:
+    if line.category == Category.forfait:
         if not given:
             raise InvalidInput(
                 f"{field}.days_not_worked",
@@ -165,7 +165,7 @@ def check_line_month(
                 f"vulnerable and childcare absences count from {rules.absence_from} (R34)",
                 type="absence_not_yet",
             )
-        if line.absence_reason is AbsenceReason.childcare and month > rules.childcare_until:
+        if line.absence_reason == AbsenceReason.childcare and month > rules.childcare_until:
             raise InvalidInput(
                 f"{field}.absence_reason",
                 f"childcare absences ended on {rules.childcare_until} (R34)",
@@ -176,7 +176,7 @@ def check_line_month(
 def line_warnings(month: date, line: LineFacts, rules: LegalRules) -> list[str]:
     """What to check without refusing: one source pauses childcare absences (R34)."""
     if (
-        line.absence_reason is AbsenceReason.childcare
+        line.absence_reason == AbsenceReason.childcare
         and month <= rules.childcare_pause_until
         and month_end(month) >= rules.childcare_pause_from
     ):
