@@ -194,6 +194,23 @@ def _walk(node: Any) -> None:
             _walk(value)
 
 
+def _download(response: dict[str, Any]) -> None:
+    """A download (any media type but JSON and problems): bytes unless it says otherwise, with
+    its file name, and a document's digest."""
+    content = response.get("content", {})
+    if set(content) <= {"application/json", PROBLEM_JSON}:
+        return
+    for media in content.values():
+        if not media.get("schema"):
+            media["schema"] = dict(_BINARY)
+    names = ["Content-Disposition"]
+    if "application/pdf" in content:  # documents: their digest too
+        names += ["X-Content-SHA256", "Repr-Digest"]
+    response.setdefault("headers", {}).update(
+        {n: {"$ref": f"#/components/headers/{n}"} for n in names}
+    )
+
+
 def _form(schema: dict[str, Any], operation: dict[str, Any], name: str, files: dict) -> None:
     """A multipart or form body: its model named, files as `format: binary` with their media
     type in `encoding`, optional parts without a `null` (a part left out is how one says none)."""
@@ -249,15 +266,7 @@ def contract_openapi(
                 media = next(iter(body["content"].values()))
                 media["example"] = examples[op_id]
             for code, response in operation["responses"].items():
-                for kind, media in response.get("content", {}).items():
-                    if kind != PROBLEM_JSON and not media.get("schema"):
-                        media["schema"] = dict(_BINARY)
-                        names = ["Content-Disposition"]
-                        if kind == "application/pdf":  # documents: their digest too
-                            names += ["X-Content-SHA256", "Repr-Digest"]
-                        response.setdefault("headers", {}).update(
-                            {n: {"$ref": f"#/components/headers/{n}"} for n in names}
-                        )
+                _download(response)
                 example = responses_examples.get((op_id, code))
                 if code == "422":
                     example = VALIDATION_EXAMPLE

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 from fastapi.responses import Response
 
 from app.auth.deps import Principal, Scoped, SettingsDep
@@ -20,7 +20,7 @@ from app.authorizations.models import (
     RequestStatus,
     RequestUpdate,
 )
-from app.contracts.routes import document_response
+from app.contracts.routes import DOCUMENT_ANSWER, document_response
 from app.core.clock import ClockDep
 from app.core.models import Day
 from app.core.pagination import Page, PageDep, UpdatedSince
@@ -287,16 +287,16 @@ async def upload_cse_minutes(
     operation_id="authorization-requests-cse-minutes-download",
     response_class=Response,
     responses={
-        200: {"content": {"application/pdf": {}}, "description": "The exact bytes uploaded"},
+        200: DOCUMENT_ANSWER,
         **problem_responses(*AUTH_PROBLEMS, 404),
     },
 )
 async def download_cse_minutes(
-    request_id: uuid.UUID, session: ReadSession, principal: Read
+    request_id: uuid.UUID, session: ReadSession, principal: Read, request: Request
 ) -> Response:
     """The CSE minutes, byte for byte, with their SHA-256 in `X-Content-SHA256`."""
     document = await decisions.cse_minutes(session, principal, request_id)
-    return document_response(document)
+    return document_response(document, request.headers.get("accept"))
 
 
 @router.post(

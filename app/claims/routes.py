@@ -137,7 +137,12 @@ async def get_claim(
             "description": "CSV: one row per employee line, then a TOTAL row; columns "
             + ", ".join(COLUMNS)
             + ". JSON: the claim as returned by GET /v1/claims/{id}.",
-            "content": {"text/csv": {}, "application/json": {}},
+            # CSV first: a generator that reads one media type only (openapi-python-client)
+            # reads this one, as text, which a JSON export also is.
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"$ref": "#/components/schemas/ClaimPublic"}},
+            },
         },
         **problem_responses(*AUTH_PROBLEMS, 404, 422),
     },

@@ -2,14 +2,14 @@ import base64
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
 from fastapi.responses import Response
 
 from app.auth.deps import Principal, Scoped, SettingsDep
 from app.contracts import service
 from app.contracts.models import Contract, ContractPublic, Document, TerminateContract
 from app.core.clock import ClockDep
-from app.core.downloads import attachment_headers
+from app.core.downloads import PDF_TYPES, attachment_headers, negotiated
 from app.core.models import Day, trimmed
 from app.core.pagination import Page, PageDep
 from app.core.preconditions import IfMatch, tag
@@ -23,6 +23,13 @@ ContractsWrite = Annotated[Principal, Scoped("contracts:write")]
 FormText = Annotated[str, trimmed(200)]
 
 router = APIRouter(route_class=CheckedRoute, tags=["contracts"])
+
+# The answer of a download of a stored document (also app/authorizations/routes.py).
+DOCUMENT_ANSWER = {
+    "content": {media_type: {} for media_type in PDF_TYPES},
+    "description": "The exact bytes uploaded: `application/pdf`, or `application/octet-stream` "
+    "when `Accept` prefers it",
+}
 
 
 @router.post(
@@ -102,15 +109,16 @@ async def get_contract(
     operation_id="contracts-document",
     response_class=Response,
     responses={
-        200: {"content": {"application/pdf": {}}, "description": "The exact bytes uploaded"},
+        200: DOCUMENT_ANSWER,
         **problem_responses(*AUTH_PROBLEMS, 404),
     },
 )
 async def download_document(
-    contract_id: uuid.UUID, session: ReadSession, principal: ContractsRead
+    contract_id: uuid.UUID, session: ReadSession, principal: ContractsRead, request: Request
 ) -> Response:
     """The signed document, byte for byte, its SHA-256 in `Repr-Digest` and `X-Content-SHA256`."""
-    return document_response(await service.get_document(session, principal, contract_id))
+    document = await service.get_document(session, principal, contract_id)
+    return document_response(document, request.headers.get("accept"))
 
 
 @router.post(
@@ -163,12 +171,14 @@ def _b64(hex_digest: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
-def document_response(document: Document) -> Response:
-    """A stored document as the exact bytes, with their SHA-256 in two headers."""
+def document_response(document: Document, accept: str | None) -> Response:
+    """A stored document as the exact bytes, with their SHA-256 in two headers; as a PDF or,
+    when `accept` prefers it, as plain bytes."""
     return Response(
         content=document.content,
-        media_type=document.media_type,
+        media_type=negotiated(accept, PDF_TYPES),
         headers={
+            "Vary": "Accept",
             "X-Content-SHA256": document.sha256,
             "Repr-Digest": f"sha-256=:{_b64(document.sha256)}:",
             **attachment_headers(document.filename, fallback="document.pdf"),

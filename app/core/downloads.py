@@ -1,5 +1,6 @@
 """Headers of a download: the file name for every browser (RFC 6266), in any script."""
 
+import re
 import unicodedata
 from urllib.parse import quote
 
@@ -41,3 +42,39 @@ def attachment_headers(filename: str, *, fallback: str = "download") -> dict[str
     if not name.isascii():
         disposition += f"; filename*=UTF-8''{quote(name, safe='')}"
     return {"Content-Disposition": disposition}
+
+
+# A stored document is a PDF, and is also offered as plain bytes: some client generators read
+# a download only under that name (openapi-python-client).
+PDF_TYPES = ("application/pdf", "application/octet-stream")
+_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")  # RFC 9110, 12.4.2
+
+
+def _quality(ranges: list[tuple[str, float]], media_type: str) -> float:
+    """The `q` of the most specific range of `Accept` that matches `media_type` (0: none)."""
+    main = media_type.partition("/")[0]
+    candidates = {media_type: 3, f"{main}/*": 2, "*/*": 1}
+    best = (0, 0.0)
+    for kind, q in ranges:
+        rank = candidates.get(kind, 0)
+        if rank > best[0]:
+            best = (rank, q)
+    return best[1]
+
+
+def negotiated(accept: str | None, offered: tuple[str, ...]) -> str:
+    """The media type of `offered` that `Accept` (RFC 9110, 12.5.1) rates highest; the first
+    one on a tie, without `Accept`, or when `Accept` names none of them (no 406: a download is
+    sent as what it is rather than refused)."""
+    ranges: list[tuple[str, float]] = []
+    for part in (accept or "*/*").split(","):
+        kind, *params = part.split(";")
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                q = float(value) if _QVALUE.fullmatch(value.strip()) else 0.0
+        ranges.append((kind.strip().lower(), q))
+    scores = [_quality(ranges, media_type) for media_type in offered]
+    best = max(scores)
+    return offered[scores.index(best)] if best > 0 else offered[0]

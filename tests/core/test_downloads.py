@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from app.core.downloads import attachment_headers
+from app.core.downloads import PDF_TYPES, attachment_headers, negotiated
 from tests.support.builders import firm_headers, make_client
 from tests.support.lifecycle import (
     PDF,
@@ -101,3 +101,45 @@ def test_claim_exports_are_attachments_that_forbid_sniffing(client, export_forma
 def test_attachment_headers_quote_nothing_and_keep_the_extension(name, header):
     assert attachment_headers(name, fallback="document.pdf")["Content-Disposition"] == header
     header.encode("latin-1")
+
+
+# --- a document as a PDF or as plain bytes: what `Accept` prefers -----------------------------
+
+OCTETS = "application/octet-stream"
+
+
+@pytest.mark.parametrize(
+    ("accept", "sent"),
+    [
+        (None, "application/pdf"),
+        ("*/*", "application/pdf"),
+        ("application/*", "application/pdf"),
+        ("application/json", "application/pdf"),  # nothing offered is named: sent as it is
+        (OCTETS, OCTETS),
+        (f"{OCTETS}, */*;q=0.1", OCTETS),
+        (f"application/pdf;q=0.5, {OCTETS}", OCTETS),
+        (f"{OCTETS};q=0.5, application/pdf", "application/pdf"),
+        (f"{OCTETS}, application/pdf", "application/pdf"),  # a tie: the first offered
+        ("application/pdf;q=0, */*", OCTETS),
+        ("APPLICATION/OCTET-STREAM ; Q=1", OCTETS),
+        (f"{OCTETS};q=oops, application/pdf;q=0.2", "application/pdf"),  # unreadable q: 0
+        (f"{OCTETS};q=nan, application/pdf;q=0.2", "application/pdf"),
+        (f"{OCTETS};q=2, application/pdf;q=0.2", "application/pdf"),
+    ],
+)
+def test_a_document_is_sent_as_the_type_accept_prefers(accept, sent):
+    assert negotiated(accept, PDF_TYPES) == sent
+
+
+@pytest.mark.parametrize(("accept", "sent"), [(None, "application/pdf"), (OCTETS, OCTETS)])
+def test_a_contract_downloads_as_a_pdf_or_as_plain_bytes(client, accept, sent):
+    _, headers = firm_headers(client)
+    contract = upload_contract(client, headers, make_client(client, headers)["id"])
+    response = client.get(
+        f"/v1/contracts/{contract['id']}/document",
+        headers={**headers, **({"Accept": accept} if accept else {})},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == sent
+    assert response.headers["vary"] == "Accept"
+    assert response.content == PDF

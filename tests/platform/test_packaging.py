@@ -20,7 +20,11 @@ def locked(name: str) -> dict[str, str]:
     return {canonicalize_name(n): v for n, v in pins}
 
 
-@pytest.mark.parametrize("name", LOCKS)
+# The client generator's own lock (contract/clients/run.py installs it in a venv of its own).
+GENERATOR_LOCK = "contract/clients/requirements.lock"
+
+
+@pytest.mark.parametrize("name", [*LOCKS, GENERATOR_LOCK])
 def test_every_locked_line_is_an_exact_pin_from_pypi_with_hashes(name):
     text = (ROOT / name).read_text()
     requirements = [line for line in text.splitlines() if line and not line.startswith((" ", "#"))]
@@ -64,3 +68,10 @@ def test_readme_ci_and_dockerfile_install_from_the_locks():
     assert "--no-deps ." in dockerfile
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11\.\d+-slim-bookworm", dockerfile, re.M)
     assert re.search(r"^VOLUME /srv/data$", dockerfile, re.M)
+
+
+def test_the_generator_lock_pins_what_its_input_asks_for():
+    wanted = (ROOT / "contract/clients/requirements.in").read_text().splitlines()
+    pins = locked(GENERATOR_LOCK)
+    for spec in map(Requirement, (w for w in wanted if w and not w.startswith("#"))):
+        assert spec.specifier.contains(pins[canonicalize_name(spec.name)]), spec
