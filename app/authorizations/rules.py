@@ -267,6 +267,12 @@ def claim_time_bar(authorization_end: date) -> date:
     return add_months(authorization_end, months)
 
 
+def apart_claims_close(authorization_end: date) -> date:
+    """R21: APART stops taking claims 6 months after the authorization's end in every case;
+    later claims within a 12-month time bar need it unblocked through the ASP hotline."""
+    return add_months(authorization_end, 6)
+
+
 # --- R22: annual quota ---------------------------------------------------------------------
 
 

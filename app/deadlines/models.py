@@ -2,6 +2,8 @@ import uuid
 from datetime import date
 from enum import StrEnum
 
+from pydantic import Field
+
 from app.core.models import PublicModel
 
 
@@ -25,3 +27,9 @@ class Deadline(PublicModel):
     resource_id: uuid.UUID
     month: str | None = None
     description: str
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="apart_unblock_needed (R21): the claim is still within its time bar, but "
+        "APART stops 6 months after the authorization's end; it must be unblocked through "
+        "the ASP hotline",
+    )

@@ -158,21 +158,29 @@ def _claim_deadlines(
     block: _Claims, filed: set[date], drafts: set[date], today: date
 ) -> list[Deadline]:
     items = []
+    # R21: APART itself stops 6 months after the end, even where the time bar is 12 months
+    apart_closed = rules.apart_claims_close(block.row.end_on)
+    blocked = apart_closed < block.due and today > apart_closed
     for month in _claim_months(block.row.start_on, block.row.end_on, today.replace(day=1)):
         if month in filed:
             continue
         # A draft is not a claim yet: the month stays due until one is filed.
         ready = "; its draft is ready" if month in drafts else ""
-        items.append(
-            _deadline(
-                block.row,
-                DeadlineKind.claim,
-                block.due,
-                f"File the claim for {month:%Y-%m} (R19, R21){ready}",
-                today,
-                month=f"{month:%Y-%m}",
-            )
+        item = _deadline(
+            block.row,
+            DeadlineKind.claim,
+            block.due,
+            f"File the claim for {month:%Y-%m} (R19, R21){ready}",
+            today,
+            month=f"{month:%Y-%m}",
         )
+        if blocked:
+            item.description += (
+                f"; APART stopped taking it on {apart_closed}: have it unblocked through the "
+                "ASP hotline (R21)"
+            )
+            item.warnings = ["apart_unblock_needed"]
+        items.append(item)
     return items
 
 

@@ -325,3 +325,39 @@ def test_r25_another_firm_sees_none_of_the_deadlines(client, clock, agenda):
     stranger = ready_establishment(client)
     assert deadlines(client, stranger) == []
     assert deadlines(client, stranger, client_id=agenda["ctx"]["client"]["id"]) == []
+
+
+def test_r21_apart_stops_6_months_after_the_end_and_the_view_warns_within_a_12_month_bar(
+    client, ctx, clock
+):
+    accepted_request(client, ctx)  # ends 2020-06-30: time bar 2021-06-30, APART 2020-12-30
+    clock.current = datetime(2020, 12, 30, 12, tzinfo=UTC)
+    items = deadlines(client, ctx, kind="claim")
+    assert items and all(d["warnings"] == [] for d in items)
+    assert all("ASP" not in d["description"] for d in items)
+
+    clock.current = datetime(2020, 12, 31, 12, tzinfo=UTC)
+    items = deadlines(client, ctx, kind="claim")
+    assert items and all(d["warnings"] == ["apart_unblock_needed"] for d in items)
+    assert all("2020-12-30" in d["description"] and "R21" in d["description"] for d in items)
+    assert all((d["due_on"], d["overdue"]) == ("2021-06-30", False) for d in items)
+
+
+def test_r21_no_apart_warning_where_the_time_bar_is_6_months(client, ctx, clock):
+    # ended 2020-09-30 (from July 2020): the time bar and APART's limit are both 2021-03-30
+    request = filed(
+        client, ctx, "2020-07-01T10:00:00+02:00", start_on="2020-07-01", end_on="2020-09-30"
+    )
+    decide_request(
+        client,
+        ctx,
+        request["id"],
+        outcome="accepted",
+        decided_on="2020-07-02",
+        decision_number="DEC-2020-002",
+        authorized_hours="600",
+        authorized_employees=4,
+    )
+    clock.current = datetime(2021, 3, 31, 12, tzinfo=UTC)
+    items = deadlines(client, ctx, kind="claim")
+    assert items and all(d["warnings"] == [] and d["overdue"] for d in items)

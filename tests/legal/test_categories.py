@@ -430,3 +430,42 @@ def test_absence_reason_and_its_days_go_together(client, headers, fields):
     )
     assert body["errors"][0]["type"] == "absence_days_pairing"
     assert "R34" in body["errors"][0]["message"]
+
+
+# --- every category below and above the SMIC ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("category", "rate", "expected"),
+    [
+        # 2021-07 general 60 / 36 / 7.30, indemnity floor 8.11, SMIC 10.25; × 10 h
+        # 9.00 (below the SMIC): 60 % × 9 = 5.40 < 8.11 → 8.11; 36 % × 9 = 3.24 < 7.30 → 7.30
+        ("standard", "9.00", ("8.1100", "7.3000", "81.10", "73.00")),
+        # 20.00 (above): 60 % × 20 = 12.00; 36 % × 20 = 7.20 < 7.30 → 7.30
+        ("standard", "20.00", ("12.0000", "7.3000", "120.00", "73.00")),
+        # part-time at 9.00: floor min(8.11, 9.00) = 8.11, as standard
+        ("part_time", "9.00", ("8.1100", "7.3000", "81.10", "73.00")),
+        ("part_time", "20.00", ("12.0000", "7.3000", "120.00", "73.00")),
+        # apprentice below the SMIC: 100 % of 9.00 for both
+        ("apprentice", "9.00", ("9.0000", "9.0000", "90.00", "90.00")),
+        ("apprentice", "20.00", ("12.0000", "7.3000", "120.00", "73.00")),
+    ],
+)
+def test_each_category_below_and_above_the_smic(client, headers, category, rate, expected):
+    out = one(client, headers, "2021-07", sim_line(rate, category=category))
+    assert amounts(out)[1:] == expected
+
+
+@pytest.mark.parametrize(
+    ("rate", "expected"),
+    [
+        # one day not worked = 7 h; 9.00: 8.11 × 7 = 56.77 and 7.30 × 7 = 51.10
+        ("9.00", ("8.1100", "7.3000", "56.77", "51.10")),
+        # 20.00: 12.00 × 7 = 84.00; 7.30 × 7 = 51.10
+        ("20.00", ("12.0000", "7.3000", "84.00", "51.10")),
+    ],
+)
+def test_a_forfait_line_below_and_above_the_smic(client, headers, rate, expected):
+    out = one(client, headers, "2021-07", forfait(rate, days_not_worked=1))
+    assert out["hours_not_worked"] == "7.00"
+    assert amounts(out)[1:] == expected
