@@ -53,6 +53,8 @@ Month = Annotated[
     ),
 ]
 HoursValue = Annotated[Decimal, decimal_text(digits=6, places=2, maximum=744, example="151.67")]
-Rate = Annotated[Decimal, decimal_text(digits=10, places=4, positive=True, example="12.5000")]
+# At most 999.9999 € an hour: with the indemnity on the uncapped rate in 2020 (R23), 2,000 lines
+# of 744 h each keep every amount and total within the 12 digits that store it.
+Rate = Annotated[Decimal, decimal_text(digits=7, places=4, positive=True, example="12.5000")]
 Money = Annotated[Decimal, decimal_text(digits=12, places=2, example="1234.56")]
 Short = Annotated[str, trimmed(100)]

@@ -160,7 +160,7 @@ def _claim_deadlines(
     items = []
     # R21: APART itself stops 6 months after the end, even where the time bar is 12 months
     apart_closed = rules.apart_claims_close(block.row.end_on)
-    blocked = apart_closed < block.due and today > apart_closed
+    blocked = apart_closed < today <= block.due  # past the bar the claim is time-barred
     for month in _claim_months(block.row.start_on, block.row.end_on, today.replace(day=1)):
         if month in filed:
             continue

@@ -608,6 +608,7 @@ def test_r25_open_claw_backs_are_listed_by_their_latest_date_never_overdue(clien
         "month": "2020-04",
         "description": "Claw-back (OR) of 10.00 € on the claim for 2020-04 announced: record "
         "its issue or its cancellation (R42)",
+        "warnings": [],
     }
     assert second["description"] == (
         "Claw-back (OR) of 250.00 € on the claim for 2020-04 issued: repay it (R42)"

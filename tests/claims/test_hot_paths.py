@@ -440,13 +440,14 @@ async def reference_deadlines(
     for r in found:
         status = auth_rules.effective_status(r.status, r.implicit_acceptance_at, now)
 
-        def add(kind, due, description, month=None, can_be_overdue=True, r=r) -> None:
+        def add(kind, due, description, month=None, can_be_overdue=True, r=r, warnings=()) -> None:
             items.append(
                 Deadline(
                     kind=kind,
                     due_on=due,
                     overdue=can_be_overdue and due < today,
                     description=description,
+                    warnings=list(warnings),
                     month=month,
                     establishment_id=r.establishment_id,
                     client_id=r.client_id,
@@ -483,11 +484,19 @@ async def reference_deadlines(
                 claim = statuses[r.id].get(month)
                 if month_end(month) < today and claim in (None, ClaimStatus.draft):
                     ready = "; its draft is ready" if claim == ClaimStatus.draft else ""
+                    apart = add_months(terms.end_on, 6)
+                    warned = apart < today <= bar
+                    unblock = (
+                        f"; APART stopped taking it on {apart}: have it unblocked through the "
+                        "ASP hotline (R21)"
+                    )
                     add(
                         DeadlineKind.claim,
                         bar,
-                        f"File the claim for {month:%Y-%m} (R19, R21){ready}",
+                        f"File the claim for {month:%Y-%m} (R19, R21){ready}"
+                        + (unblock if warned else ""),
                         month=f"{month:%Y-%m}",
+                        warnings=["apart_unblock_needed"] if warned else [],
                     )
                 month = add_months(month, 1)
             if terms.end_on >= today:

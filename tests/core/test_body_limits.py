@@ -106,7 +106,7 @@ def test_the_largest_claim_allowed_fits_under_the_default_limit(client, settings
         "nir": "2 55 08 14 168 025 38",
         "category": "forfait",
         "contract_hours": "744.00",
-        "hourly_rate": "999999.9999",
+        "hourly_rate": "999.9999",
         "regime": "protected",
         "absence_reason": "vulnerable",
         "specific_absence_days": 31,
@@ -116,7 +116,7 @@ def test_the_largest_claim_allowed_fits_under_the_default_limit(client, settings
         "leave_days": 31,
         "overtime_basis": "collective_agreement",
         "overtime_basis_signed_on": "2020-01-15",
-        "usual_net_hourly_pay": "999999.9999",
+        "usual_net_hourly_pay": "999.9999",
         "net_pay_for_hours_worked": "9999999999.99",
     }
     lines = [{"employee_ref": "é" * 96 + f"{i:04d}", **line} for i in range(2000)]

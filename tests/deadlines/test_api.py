@@ -342,6 +342,10 @@ def test_r21_apart_stops_6_months_after_the_end_and_the_view_warns_within_a_12_m
     assert all("2020-12-30" in d["description"] and "R21" in d["description"] for d in items)
     assert all((d["due_on"], d["overdue"]) == ("2021-06-30", False) for d in items)
 
+    clock.current = datetime(2021, 7, 1, 12, tzinfo=UTC)  # past the bar: time-barred, no warning
+    items = deadlines(client, ctx, kind="claim")
+    assert items and all(d["overdue"] and d["warnings"] == [] for d in items)
+
 
 def test_r21_no_apart_warning_where_the_time_bar_is_6_months(client, ctx, clock):
     # ended 2020-09-30 (from July 2020): the time bar and APART's limit are both 2021-03-30

@@ -513,9 +513,13 @@ def test_a_standard_indemnity_is_never_below_the_floor(month, regime, rate):
 LEGAL_HOURS_ST = st.decimals(
     min_value=Decimal("0"), max_value=Decimal("151.67"), places=2, allow_nan=False
 )
+# the API takes rates up to 999.9999 € an hour
+API_RATE_ST = st.decimals(
+    min_value=Decimal("0.0001"), max_value=Decimal("999.9999"), places=4, allow_nan=False
+)
 LINE_ST = st.fixed_dictionaries(
     {
-        "hourly_rate": RATE_ST.map(str),
+        "hourly_rate": API_RATE_ST.map(str),
         "hours_not_worked": LEGAL_HOURS_ST.map(str),
         "regime": st.one_of(st.none(), REGIMES_ST.map(str)),
     }
