@@ -17,6 +17,7 @@ from app.core.decimals import decimal_text
 from app.core.models import (
     FIRST_YEAR,
     LAST_YEAR,
+    SPACE,
     Day,
     InputModel,
     PublicModel,
@@ -63,7 +64,7 @@ Nir = Annotated[
     BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
     AfterValidator(_check_nir),
     # 13 digits (2A/2B for Corsica) and a 2-digit key, spaces allowed between them.
-    Constrained(json_schema_extra={"pattern": r"^\s*[0-9](?: *[0-9ABab]){14}\s*$"}),
+    Constrained(json_schema_extra={"pattern": f"^{SPACE}*[0-9](?: *[0-9ABab]){{14}}{SPACE}*$"}),
 ]
 Month = Annotated[
     str,

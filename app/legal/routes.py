@@ -23,7 +23,9 @@ async def legal_parameters(
     on: Annotated[Day, Query(description="Any day of the month of the hours not worked")],
     regime: Regime = Regime.general,
 ) -> LegalParameters:
-    """The partial-activity parameters in force for a month and regime (public)."""
+    """The partial-activity parameters in force for a month and regime (public). A month the
+    legal table does not cover is a 422 `month_outside_parameters` (R23: the table grows with
+    the law, so the document bounds dates to their years only)."""
     return service.parameters_on(on, regime)
 
 
@@ -36,5 +38,6 @@ async def legal_parameters(
 async def simulate(
     body: Simulation, principal: Annotated[Principal, Scoped("claims:read")]
 ) -> SimulationResult:
-    """Compute indemnity and allocation for lines without storing anything (R23)."""
+    """Compute indemnity and allocation for lines without storing anything (R23). A `month`
+    the legal table does not cover is a 422 `month_outside_parameters`."""
     return service.simulate(body)

@@ -20,7 +20,10 @@ def locked(name: str) -> dict[str, str]:
     return {canonicalize_name(n): v for n, v in pins}
 
 
-@pytest.mark.parametrize("name", LOCKS)
+SCHEMATHESIS_LOCK = "contract/schemathesis/requirements.lock"
+
+
+@pytest.mark.parametrize("name", [*LOCKS, SCHEMATHESIS_LOCK])
 def test_every_locked_line_is_an_exact_pin_from_pypi_with_hashes(name):
     text = (ROOT / name).read_text()
     requirements = [line for line in text.splitlines() if line and not line.startswith((" ", "#"))]
@@ -64,3 +67,13 @@ def test_readme_ci_and_dockerfile_install_from_the_locks():
     assert "--no-deps ." in dockerfile
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11\.\d+-slim-bookworm", dockerfile, re.M)
     assert re.search(r"^VOLUME /srv/data$", dockerfile, re.M)
+
+
+def test_the_contract_run_installs_schemathesis_4_alone_from_its_own_lock():
+    """Its own venv: schemathesis brings a pytest plugin and pins of its own, kept out of the
+    project's test environment (scripts/schemathesis_run.py)."""
+    pins = locked(SCHEMATHESIS_LOCK)
+    assert pins["schemathesis"].startswith("4.")
+    assert "schemathesis" not in locked("requirements-dev.lock")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert f"--require-hashes -r {SCHEMATHESIS_LOCK}" in ci
