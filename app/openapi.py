@@ -6,6 +6,7 @@ from typing import Any
 
 from app.errors import Problem
 from app.openapi_examples import VALIDATION_EXAMPLE
+from app.openapi_inputs import exact_inputs
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -220,13 +221,20 @@ def _form(schema: dict[str, Any], operation: dict[str, Any], name: str, files: d
     schemas = schema["components"]["schemas"]
     model = schemas.pop(old, None) or schemas[name]
     model["title"] = name
-    for prop in model["properties"].values():
+    required = set(model.get("required", ()))
+    for part, prop in model["properties"].items():
         if "anyOf" in prop:
             options = [o for o in prop.pop("anyOf") if o.get("type") != "null"]
             prop.update(options[0])
         if "contentMediaType" in prop:
             del prop["contentMediaType"]
             prop["format"] = "binary"
+        # An empty part is read as a part left out: refused when required, the default if not.
+        pattern = prop.get("pattern", "")
+        if part in required and prop.get("type") == "string" and prop.get("format") != "binary":
+            prop.setdefault("minLength", 1)
+        elif part not in required and pattern.startswith("^") and pattern.endswith("$"):
+            prop["pattern"] = f"^(?:{pattern[1:-1]})?$"
     schemas[name] = model
     body["schema"] = {"$ref": f"#/components/schemas/{name}"}
     if files:
@@ -290,7 +298,7 @@ def contract_openapi(
     _walk(schema["components"]["schemas"])
     _walk(schema["paths"])
     _request_defaults(schema)
-    return schema
+    return exact_inputs(schema)
 
 
 def _models(schema: dict[str, Any], roots: list[Any]) -> set[str]:

@@ -8,7 +8,14 @@ from pydantic import BaseModel, Field
 from app.audit import queries, service
 from app.audit.models import AuditEventPublic
 from app.auth.deps import Principal, Scoped
-from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PageDep, page_params
+from app.core.pagination import (
+    CURSOR_PATTERN,
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    PageDep,
+    page_params,
+)
 from app.core.routing import CheckedRoute
 from app.db import ReadSession
 from app.errors import InvalidInput
@@ -19,7 +26,8 @@ Read = Annotated[Principal, Scoped("events:read")]
 
 
 FEED_LIMIT, FEED_MAX_LIMIT = 100, 1000
-_POSITION = re.compile(r"0|[1-9][0-9]{0,17}")
+POSITION_PATTERN = "^(?:0|[1-9][0-9]{0,17})$"
+_POSITION = re.compile(POSITION_PATTERN)
 
 
 class EventPage(BaseModel):
@@ -56,10 +64,18 @@ async def list_events(
         str | None,
         Query(
             description="Change feed: the events committed after this cursor (`0`: from the "
-            "start), in commit order; pass the answer's `next` as the next `after`"
+            "start), in commit order; pass the answer's `next` as the next `after`. Not with "
+            "`cursor`",
+            json_schema_extra={"pattern": POSITION_PATTERN},
         ),
     ] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            description="`next_cursor` of the previous page. Not with `after`",
+            json_schema_extra={"pattern": CURSOR_PATTERN},
+        ),
+    ] = None,
     limit: Annotated[
         int | None,
         Query(
@@ -74,7 +90,9 @@ async def list_events(
     action: str | None = None,
 ) -> EventPage:
     """The firm's audit trail, oldest first (R26); append-only. With `after`, the change feed:
-    every event exactly once, in commit order, none ever slipping in before a cursor given."""
+    every event exactly once, in commit order, none ever slipping in before a cursor given.
+    Two rules join parameters: `after` and `cursor` cannot be combined, and `limit` goes past
+    100 only with `after` (422 naming the parameter otherwise)."""
     if after is not None:
         if cursor is not None:
             raise InvalidInput("after", "`after` and `cursor` cannot be combined", location="query")

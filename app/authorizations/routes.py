@@ -269,7 +269,9 @@ async def upload_cse_minutes(
     response: Response,
     _: Annotated[None, Depends(IfMatch(AuthorizationRequest, "request_id"))],
 ) -> RequestPublic:
-    """Attach the minutes of the CSE consultation (R15), kept with their SHA-256."""
+    """Attach the minutes of the CSE consultation (R15), kept with their SHA-256. The
+    document is read as a PDF: bytes that are not one are a 415 `unsupported_file_type`, a PDF
+    that is encrypted or has no page a 422."""
     result = await decisions.attach_cse_minutes(
         session,
         principal,

@@ -55,7 +55,11 @@ async def create_claim(
     clock: ClockDep,
     response: Response,
 ) -> ClaimPublic:
-    """Draft the monthly claim (DI) of an accepted request, one per month (R19, R22)."""
+    """Draft the monthly claim (DI) of an accepted request, one per month (R19, R22). Rules
+    no schema states are 422s naming the field: a `month` the legal table does not cover
+    (`month_outside_parameters`, R23), a social security number whose key is wrong
+    (`nir_invalid`), an `employee_ref` given twice (`duplicate_employee`), hours not worked
+    above the contractual hours (`hours_above_contract`, R22)."""
     result = await drafts.create_claim(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
@@ -188,7 +192,9 @@ async def update_claim(
     response: Response,
     _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
 ) -> ClaimPublic:
-    """Edit a draft claim; `lines` replaces all lines."""
+    """Edit a draft claim; `lines` replaces all lines. As on creation, a wrong social
+    security number key (`nir_invalid`), an `employee_ref` given twice (`duplicate_employee`)
+    and hours not worked above the contractual hours (`hours_above_contract`) are 422s."""
     result = await drafts.update_claim(
         session, principal, claim_id=claim_id, data=body, now=clock.now(), today=clock.today()
     )
@@ -372,7 +378,8 @@ async def correct_claim(
     _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
 ) -> ClaimPublic:
     """Draft a corrected version of a paid or withdrawn claim; it references the claim it
-    corrects (R24)."""
+    corrects (R24). Its lines are checked as on creation (`nir_invalid`, `duplicate_employee`,
+    `hours_above_contract`: 422, and R27–R34)."""
     result = await drafts.create_correction(
         session, principal, claim_id=claim_id, data=body, now=clock.now(), today=clock.today()
     )

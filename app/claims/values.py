@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 from stdnum.fr import nir as stdnum_nir
 
 from app.core.decimals import decimal_text
-from app.core.models import FIRST_YEAR, LAST_YEAR, trimmed
+from app.core.models import FIRST_YEAR, LAST_YEAR, SPACE, trimmed
 
 
 def _check_nir(value: str) -> str:
@@ -40,7 +40,7 @@ Nir = Annotated[
     BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
     AfterValidator(_check_nir),
     # 13 digits (2A/2B for Corsica) and a 2-digit key, spaces allowed between them.
-    Constrained(json_schema_extra={"pattern": r"^\s*[0-9](?: *[0-9ABab]){14}\s*$"}),
+    Constrained(json_schema_extra={"pattern": f"^{SPACE}*[0-9](?: *[0-9ABab]){{14}}{SPACE}*$"}),
 ]
 Month = Annotated[
     str,

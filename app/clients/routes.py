@@ -51,7 +51,9 @@ async def create_client(
     clock: ClockDep,
     response: Response,
 ) -> ClientPublic:
-    """Register a client company (SIREN unique within the firm account)."""
+    """Register a client company (SIREN unique within the firm account). A SIREN of the
+    pattern whose Luhn key is wrong, or that is never assigned (all one digit), is a 422
+    `siren_checksum` or `siren_degenerate` (R1)."""
     result = await service.create_client(session, principal, data=body, today=clock.today())
     await tag(session, response, Client, result.id)
     return result
@@ -71,7 +73,8 @@ async def list_clients(
     siren: Annotated[Siren | None, Query(description="Exact SIREN")] = None,
     updated_since: UpdatedSince = None,
 ) -> Page[ClientPublic]:
-    """The firm's client companies, oldest first."""
+    """The firm's client companies, oldest first. A `siren` whose Luhn key is wrong is a 422
+    `siren_checksum` (R1)."""
     items, cursor = await service.list_clients(
         session,
         principal,
@@ -117,7 +120,8 @@ async def update_client(
     response: Response,
     _: Annotated[None, Depends(IfMatch(Client, "client_id"))],
 ) -> ClientPublic:
-    """Change a client company; its SIREN only while it has no establishment."""
+    """Change a client company; its SIREN only while it has no establishment. A SIREN whose
+    Luhn key is wrong is a 422 `siren_checksum` (R1)."""
     result = await service.update_client(
         session, principal, client_id=client_id, data=body, now=clock.now(), today=clock.today()
     )
@@ -192,7 +196,9 @@ async def create_establishment(
     principal: EstablishmentsWrite,
     response: Response,
 ) -> Establishment:
-    """Register an establishment (SIRET) of a client; takes one of the 200 active slots (R3)."""
+    """Register an establishment (SIRET) of a client; takes one of the 200 active slots (R3).
+    A SIRET whose Luhn key is wrong, or that is never assigned, is a 422 `siret_checksum` or
+    `siret_degenerate` (R1)."""
     result = await service.create_establishment(session, principal, data=body)
     await tag(session, response, Establishment, result.id)
     return result

@@ -53,7 +53,9 @@ async def create_contract(
     response: Response,
     engagement_letter_on: Annotated[Day | None, Form()] = None,
 ) -> Contract:
-    """Upload a client's signed service contract (R6, R7); kept with its SHA-256."""
+    """Upload a client's signed service contract (R6, R7); kept with its SHA-256. The
+    document is read as a PDF: bytes that are not one are a 415 `unsupported_file_type`, a PDF
+    that is encrypted or has no page a 422."""
     content = await read_limited(document, settings.max_upload_bytes)
     result = await service.create_contract(
         session,

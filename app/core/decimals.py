@@ -1,6 +1,7 @@
 """Decimal inputs (hours, rates, amounts): a JSON string such as "12.50", whose schema says all
-the server checks. A JSON number is a binary float ("0.1 + 0.2" is 0.30000000000000004, refused
-for its places), so the document asks for text; numbers that are exact are still accepted."""
+the server checks. A JSON number is a binary float ("0.1 + 0.2" is 0.30000000000000004), so the
+document asks for text, and the server refuses numbers as the document does: the contract is
+one type, whichever value a number holds."""
 
 import re
 from typing import Any
@@ -53,7 +54,7 @@ def decimal_text(
     rule = f"at most {digits - places} digits before the point and {places} after it"
 
     def check(value: Any) -> Any:
-        if isinstance(value, bool):
+        if isinstance(value, bool | int | float):  # JSON's true, false and numbers
             raise PydanticCustomError("decimal_type", 'a decimal is a JSON string such as "12.50"')
         if isinstance(value, str):
             if "," in value:

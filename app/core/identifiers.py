@@ -8,6 +8,8 @@ from pydantic_core import PydanticCustomError
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
+from app.core.models import SPACE
+
 _WS = re.compile(r"\s+")
 
 
@@ -53,7 +55,7 @@ Siret = Annotated[
     Field(
         description="14 digits; spaces are ignored",
         examples=["73282932000074"],
-        json_schema_extra={"pattern": r"^\s*(?:[0-9]\s*){14}$"},
+        json_schema_extra={"pattern": f"^{SPACE}*(?:[0-9]{SPACE}*){{14}}$"},
     ),
 ]
 Siren = Annotated[
@@ -63,6 +65,6 @@ Siren = Annotated[
     Field(
         description="9 digits; spaces are ignored",
         examples=["732829320"],
-        json_schema_extra={"pattern": r"^\s*(?:[0-9]\s*){9}$"},
+        json_schema_extra={"pattern": f"^{SPACE}*(?:[0-9]{SPACE}*){{9}}$"},
     ),
 ]

@@ -138,7 +138,16 @@ Moment = Annotated[
 _KINDS = (bool, datetime, date, int)  # bool before int, datetime before date
 # C0 control characters but tab, line feed and carriage return, and DEL: never meaningful in
 # a name or a text, and PostgreSQL refuses NUL in text outright.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+# The white space Python strips (str.strip, `\s`) less those control characters, spelt out for
+# the document's patterns: JSON Schema's `\s` (ECMA-262) is another set.
+SPACE = r"[\t\n\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# Patterns of the document: a text without control characters; one that is not blank too.
+PLAIN_TEXT = f"^[^{CONTROL_CHARACTERS}]*$"
+NOT_BLANK = (
+    f"^[^{CONTROL_CHARACTERS}]*[^{SPACE[1:-1]}{CONTROL_CHARACTERS}][^{CONTROL_CHARACTERS}]*$"
+)
 
 
 def control_character(value: str) -> str | None:
@@ -238,8 +247,10 @@ def trimmed(max_length: int) -> Rules:
             )
         return stripped
 
-    # `\S`: not only spaces, which are stripped
-    limits = Constrained(min_length=1, max_length=max_length, json_schema_extra={"pattern": r"\S"})
+    # not only spaces, which are stripped
+    limits = Constrained(
+        min_length=1, max_length=max_length, json_schema_extra={"pattern": NOT_BLANK}
+    )
     return Rules((BeforeValidator(as_sent), limits))
 
 
@@ -248,8 +259,12 @@ Name = Annotated[str, trimmed(200)]
 Password = Annotated[str, StringConstraints(min_length=12, max_length=128)]
 
 __all__ = [
+    "CONTROL_CHARACTERS",
     "FIRST_YEAR",
     "LAST_YEAR",
+    "NOT_BLANK",
+    "PLAIN_TEXT",
+    "SPACE",
     "Day",
     "Email",
     "InputModel",

@@ -23,6 +23,10 @@ from app.errors import InvalidInput, PreconditionFailed
 _EXPECTED = "app.if_match"
 # One entity-tag of a list (RFC 9110 §8.8.3): optional weakness, a quoted string of etagc.
 _ENTITY_TAG = re.compile(r'[ \t]*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*(?:,|$)')
+# The whole header as `parse_if_match` reads it, for the OpenAPI document: `*`, or entity-tags
+# separated by commas (one may end the list).
+_TAG = r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"[ \t]*'
+IF_MATCH_PATTERN = rf"^(?:[ \t]*\*[ \t]*|[ \t]*{_TAG}(?:,[ \t]*{_TAG})*,?)$"
 
 IF_MATCH_DESCRIPTION = (
     "The `ETag` of the version this change is based on (or `*`). When the resource has changed "
@@ -156,7 +160,12 @@ class IfMatch:
         request: Request,
         session: WriteSession,
         if_match: Annotated[
-            str | None, Header(alias="If-Match", description=IF_MATCH_DESCRIPTION)
+            str | None,
+            Header(
+                alias="If-Match",
+                description=IF_MATCH_DESCRIPTION,
+                json_schema_extra={"pattern": IF_MATCH_PATTERN},
+            ),
         ] = None,
     ) -> None:
         if if_match is None:

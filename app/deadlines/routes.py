@@ -29,7 +29,13 @@ async def list_deadlines(
     principal: Read,
     clock: ClockDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            description="`next_cursor` of the previous page",
+            json_schema_extra={"pattern": service.CURSOR_PATTERN},
+        ),
+    ] = None,
     client_id: uuid.UUID | None = None,
     establishment_id: uuid.UUID | None = None,
     kind: DeadlineKind | None = None,

@@ -5,8 +5,7 @@ the months each still owes a claim for (`queries`); the months themselves are re
 the requests whose claim deadlines reach the page asked for. The claw-backs still standing
 (R42) are listed too."""
 
-import base64
-import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,21 +28,23 @@ def _key(item: Deadline) -> tuple[str, str, str, str]:
     return (item.due_on.isoformat(), item.kind.value, str(item.resource_id), item.month or "")
 
 
+# A position in the list's order (due date, kind, resource, month: empty but for claims),
+# written as it is: every text of this pattern is a position, so the pattern is the whole rule.
+CURSOR_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\.(?:" + "|".join(DeadlineKind) + r")\."
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(?:[0-9]{4}-[0-9]{2})?$"
+)
+_CURSOR = re.compile(CURSOR_PATTERN)
+
+
 def _encode(key: tuple[str, str, str, str]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    return ".".join(key)
 
 
 def _decode(cursor: str) -> tuple[str, ...]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value = json.loads(raw)
-        if not (isinstance(value, list) and len(value) == 4):
-            raise ValueError(cursor)
-        return tuple(str(v) for v in value)
-    except ValueError as exc:
-        raise InvalidInput(
-            "cursor", "not a cursor returned by this list", location="query"
-        ) from exc
+    if not _CURSOR.fullmatch(cursor):
+        raise InvalidInput("cursor", "not a cursor returned by this list", location="query")
+    return tuple(cursor.split("."))
 
 
 def _claim_months(start_on: date, end_on: date, before: date) -> list[date]:

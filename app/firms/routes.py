@@ -42,7 +42,10 @@ UsersWrite = Annotated[Principal, Scoped("users:write")]
 async def create_firm(
     body: FirmCreate, session: WriteSession, settings: SettingsDep
 ) -> FirmAccount:
-    """Sign up: create a firm account and its owner (can be switched off)."""
+    """Sign up: create a firm account and its owner (can be switched off). A SIRET whose
+    Luhn key is wrong, or that is never assigned, is a 422 `siret_checksum` or
+    `siret_degenerate` (R1); an e-mail address no mail can reach (a special-use domain such as
+    `.test`, a domain without a dot) a 422 too."""
     if not settings.signup_enabled:
         raise SignupDisabled()
     return await service.create_firm(session, data=body)
@@ -66,7 +69,8 @@ async def get_firm(session: ReadSession, principal: FirmRead) -> FirmAccount:
     responses=problem_responses(*AUTH_PROBLEMS, 409, 422),
 )
 async def update_firm(body: FirmUpdate, session: WriteSession, principal: FirmWrite) -> FirmAccount:
-    """Change the firm's name or account e-mail (owners)."""
+    """Change the firm's name or account e-mail (owners). An e-mail address no mail can reach
+    (a special-use domain such as `.test` or `.local`, a domain without a dot) is a 422."""
     return await service.update_firm(session, principal, data=body)
 
 
@@ -100,7 +104,9 @@ async def create_user(
     principal: UsersWrite,
     response: Response,
 ) -> User:
-    """Create a user of the firm with an initial password (owners and admins)."""
+    """Create a user of the firm with an initial password (owners and admins). An e-mail
+    address no mail can reach (a special-use domain such as `.test` or `.local`, a domain
+    without a dot) is a 422."""
     result = await service.create_user(
         session, principal, actor_role=Role(principal.role), data=body
     )

@@ -6,12 +6,16 @@ from typing import Any
 from app.idempotency.middleware import EXCLUDED_PREFIX, HEADER, NOT_KEPT
 
 REPLAYED = "Idempotent-Replayed"
+# `parse_key`'s rule as a pattern: in double quotes, 1-255 printable characters but a quote or
+# a backslash; bare, 1-255 printable characters that neither start nor end with a space (HTTP
+# strips them) nor both start and end with a quote.
+KEY_PATTERN = r'^(?:"[ !#-\[\]-~]{1,255}"|[!-~]|[!#-~][ -~]{0,253}[!-~]|[!-~][ -~]{0,253}[!#-~])$'
 
 _PARAMETER = {
     "name": HEADER,
     "in": "header",
     "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 257, "pattern": KEY_PATTERN},
     "description": (
         "Makes the POST safe to retry (IETF httpapi idempotency-key draft): a unique value "
         "(a UUID) chosen by the client, 1-255 printable ASCII characters, bare or in double "

@@ -28,7 +28,9 @@ async def legal_parameters(
         ),
     ] = PricingRegime.general,
 ) -> LegalParameters:
-    """The partial-activity parameters in force for a month and regime (public)."""
+    """The partial-activity parameters in force for a month and regime (public). A month the
+    legal table does not cover is a 422 `month_outside_parameters` (R23: the table grows with
+    the law, so the document bounds dates to their years only)."""
     return service.parameters_on(on, regime)
 
 
@@ -41,5 +43,6 @@ async def legal_parameters(
 async def simulate(
     body: Simulation, principal: Annotated[Principal, Scoped("claims:read")]
 ) -> SimulationResult:
-    """Compute indemnity and allocation for lines without storing anything (R23)."""
+    """Compute indemnity and allocation for lines without storing anything (R23). A `month`
+    the legal table does not cover is a 422 `month_outside_parameters`."""
     return service.simulate(body)

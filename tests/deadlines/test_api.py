@@ -1,10 +1,13 @@
 """The deadlines view (R25) over HTTP: what each resource owes, filters, order and pages."""
 
+import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from tests.platform.test_contract import OPERATIONS
 from tests.support.lifecycle import (
     accepted_request,
     another_client,
@@ -318,6 +321,24 @@ def test_r25_deadlines_are_paginated_with_limit_and_cursor(client, agenda):
         422,
         "validation_error",
     )
+
+
+def test_r25_a_deadline_cursor_is_a_position_its_pattern_states(client, agenda):
+    """Any value of the cursor's pattern is a position in the order (a forged one included);
+    anything else is a 422: the document says the whole rule."""
+    ctx = agenda["ctx"]
+    first = client.get("/v1/deadlines", headers=ctx["headers"], params={"limit": 3}).json()
+    (param,) = [p for p in OPERATIONS["deadlines-list"]["parameters"] if p["name"] == "cursor"]
+    pattern = re.compile(param["schema"]["pattern"])
+    assert pattern.search(first["next_cursor"])
+    forged = f"2000-01-01.claim.{uuid.UUID(int=0)}."
+    assert pattern.search(forged)
+    response = client.get("/v1/deadlines", headers=ctx["headers"], params={"cursor": forged})
+    assert response.json()["items"] == deadlines(client, ctx)  # before everything
+    for junk in ("", "2020-04-15.claim", "2020-04-15.nope." + str(uuid.UUID(int=0)) + "."):
+        assert not pattern.search(junk)
+        response = client.get("/v1/deadlines", headers=ctx["headers"], params={"cursor": junk})
+        assert_problem(response, 422, "validation_error")
 
 
 def test_r25_another_firm_sees_none_of_the_deadlines(client, clock, agenda):

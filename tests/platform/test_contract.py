@@ -317,7 +317,7 @@ def test_a_field_with_a_default_can_be_left_out(client):
 @pytest.mark.parametrize("cursor", ["", "abc", "!!" + "A" * 22, "A" * 21 + "!", "A" * 22 + "=="])
 def test_a_cursor_outside_its_pattern_is_refused(client, cursor):
     (param,) = [p for p in OPERATIONS["clients-list"]["parameters"] if p["name"] == "cursor"]
-    pattern = re.compile(param["schema"]["anyOf"][0]["pattern"])
+    pattern = re.compile(param["schema"]["pattern"])
     assert not pattern.match(cursor)
     _, headers = firm_headers(client)
     response = client.get("/v1/clients", params={"cursor": cursor}, headers=headers)
@@ -330,7 +330,7 @@ def test_a_cursor_of_its_pattern_is_accepted(client):
     make_client(client, headers)
     first = client.get("/v1/clients", params={"limit": 1}, headers=headers).json()
     (param,) = [p for p in OPERATIONS["clients-list"]["parameters"] if p["name"] == "cursor"]
-    assert re.match(param["schema"]["anyOf"][0]["pattern"], first["next_cursor"])
+    assert re.match(param["schema"]["pattern"], first["next_cursor"])
     response = client.get(
         "/v1/clients", params={"limit": 1, "cursor": first["next_cursor"]}, headers=headers
     )

@@ -22,9 +22,10 @@ def locked(name: str) -> dict[str, str]:
 
 # The client generator's own lock (contract/clients/run.py installs it in a venv of its own).
 GENERATOR_LOCK = "contract/clients/requirements.lock"
+SCHEMATHESIS_LOCK = "contract/schemathesis/requirements.lock"
 
 
-@pytest.mark.parametrize("name", [*LOCKS, GENERATOR_LOCK])
+@pytest.mark.parametrize("name", [*LOCKS, GENERATOR_LOCK, SCHEMATHESIS_LOCK])
 def test_every_locked_line_is_an_exact_pin_from_pypi_with_hashes(name):
     text = (ROOT / name).read_text()
     requirements = [line for line in text.splitlines() if line and not line.startswith((" ", "#"))]
@@ -75,3 +76,13 @@ def test_the_generator_lock_pins_what_its_input_asks_for():
     pins = locked(GENERATOR_LOCK)
     for spec in map(Requirement, (w for w in wanted if w and not w.startswith("#"))):
         assert spec.specifier.contains(pins[canonicalize_name(spec.name)]), spec
+
+
+def test_the_contract_run_installs_schemathesis_4_alone_from_its_own_lock():
+    """Its own venv: schemathesis brings a pytest plugin and pins of its own, kept out of the
+    project's test environment (scripts/schemathesis_run.py)."""
+    pins = locked(SCHEMATHESIS_LOCK)
+    assert pins["schemathesis"].startswith("4.")
+    assert "schemathesis" not in locked("requirements-dev.lock")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert f"--require-hashes -r {SCHEMATHESIS_LOCK}" in ci
