@@ -59,7 +59,10 @@ async def create_claim(
     no schema states are 422s naming the field: a `month` the legal table does not cover
     (`month_outside_parameters`, R23), a social security number whose key is wrong
     (`nir_invalid`), an `employee_ref` given twice (`duplicate_employee`), hours not worked
-    above the contractual hours (`hours_above_contract`, R22)."""
+    above the contractual hours (`hours_above_contract`, R22), a forfait line's days (R30:
+    `forfait_*`), hours above the legal 151.67 h without a structural-overtime basis signed
+    before 2020-04-24 for months to 2021-12 (R31: `overtime_*`), an absence outside its months
+    (R34: `absence_not_yet`, `childcare_ended`, `absence_days_pairing`)."""
     result = await drafts.create_claim(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
@@ -194,7 +197,8 @@ async def update_claim(
 ) -> ClaimPublic:
     """Edit a draft claim; `lines` replaces all lines. As on creation, a wrong social
     security number key (`nir_invalid`), an `employee_ref` given twice (`duplicate_employee`)
-    and hours not worked above the contractual hours (`hours_above_contract`) are 422s."""
+    and hours not worked above the contractual hours (`hours_above_contract`) are 422s, and so
+    are the line rules of R30, R31 and R34 (`forfait_*`, `overtime_*`, `absence_*`)."""
     result = await drafts.update_claim(
         session, principal, claim_id=claim_id, data=body, now=clock.now(), today=clock.today()
     )

@@ -43,6 +43,8 @@ async def legal_parameters(
 async def simulate(
     body: Simulation, principal: Annotated[Principal, Scoped("claims:read")]
 ) -> SimulationResult:
-    """Compute indemnity and allocation for lines without storing anything (R23). A `month`
-    the legal table does not cover is a 422 `month_outside_parameters`."""
+    """Compute indemnity and allocation for lines without storing anything (R23, R27–R34). A
+    `month` the legal table does not cover is a 422 `month_outside_parameters`; the line rules
+    of R30 (`forfait_*`), R31 (`overtime_*`) and R34 (`absence_*`, `childcare_ended`) are 422s
+    naming the line's field."""
     return service.simulate(body)
