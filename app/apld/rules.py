@@ -187,7 +187,7 @@ def granted_reduction(
     """R35: above 40 % only if the decision grants it; silence grants what was asked."""
     if max_reduction is None:
         return None
-    base = (table or apld_table()).rules.base_max_reduction * 100
+    base = ((table or apld_table()).rules.base_max_reduction * 100).quantize(Decimal("0.01"))
     if max_reduction <= base or not explicit or reduction_granted:
         return max_reduction
     return base

@@ -54,15 +54,33 @@ def test_a_complete_agreement_lacks_nothing():
 
 def test_an_empty_draft_lists_every_missing_item_at_once():
     problems = rules.missing_for_filing(
-        type=None, establishments=0, start_on=None, duration_months=None, max_reduction=None,
-        activities=None, employees_covered=None, diagnostic=None, commitments=None,
-        information=None, has_cse=None, has_document=False, has_cse_opinion=False,
-    )  # fmt: skip
+        type=None,
+        establishments=0,
+        start_on=None,
+        duration_months=None,
+        max_reduction=None,
+        activities=None,
+        employees_covered=None,
+        diagnostic=None,
+        commitments=None,
+        information=None,
+        has_cse=None,
+        has_document=False,
+        has_cse_opinion=False,
+    )
     assert [p.field for p in problems] == [
-        "type", "establishment_ids", "start_on", "duration_months", "max_reduction",
-        "activities", "employees_covered", "diagnostic", "commitments", "information",
+        "type",
+        "establishment_ids",
+        "start_on",
+        "duration_months",
+        "max_reduction",
+        "activities",
+        "employees_covered",
+        "diagnostic",
+        "commitments",
+        "information",
         "document",
-    ]  # fmt: skip
+    ]
     assert {p.type for p in problems} == {"missing"}
 
 
@@ -111,12 +129,16 @@ def test_silence_validates_after_15_days_and_homologates_after_21(kind, days, im
 def test_a_document_is_still_filed_on_day_15_and_an_agreement_is_not():
     day_15 = FILED_AT + timedelta(days=15)
     doc, agreement = AgreementType.unilateral_document, AgreementType.agreement
-    assert rules.effective_status(
-        "filed", doc, rules.tacit_decision_at(FILED_AT, doc), day_15
-    ) == AgreementStatus.filed
-    assert rules.effective_status(
-        "filed", agreement, rules.tacit_decision_at(FILED_AT, agreement), day_15
-    ) == AgreementStatus.validated_implicitly
+    assert (
+        rules.effective_status("filed", doc, rules.tacit_decision_at(FILED_AT, doc), day_15)
+        == AgreementStatus.filed
+    )
+    assert (
+        rules.effective_status(
+            "filed", agreement, rules.tacit_decision_at(FILED_AT, agreement), day_15
+        )
+        == AgreementStatus.validated_implicitly
+    )
 
 
 def test_after_silence_only_the_confirmation_may_be_recorded():
@@ -149,9 +171,13 @@ def test_above_40_percent_only_when_the_decision_grants_it():
 
 @pytest.mark.parametrize(
     ("month", "neutralised"),
-    [(date(2020, 10, 1), False), (date(2020, 11, 1), True), (date(2021, 6, 30), True),
-     (date(2021, 7, 1), False)],
-)  # fmt: skip
+    [
+        (date(2020, 10, 1), False),
+        (date(2020, 11, 1), True),
+        (date(2021, 6, 30), True),
+        (date(2021, 7, 1), False),
+    ],
+)
 def test_neutralised_months_run_from_november_2020_to_june_2021(month, neutralised):
     assert rules.is_neutralised(month) is neutralised
 
