@@ -310,3 +310,20 @@ def test_filed_at_is_never_in_the_future(client, clock):
     response = file_agreement(client, ctx, draft["id"], "2021-01-11T09:00:00+01:00")
     assert assert_problem(response, 422, "validation_error")["errors"][0]["field"] == "filed_at"
     assert file_agreement(client, ctx, draft["id"], FILED_AT).status_code == 200
+
+
+def test_patching_the_covered_establishments_replaces_the_list(client):
+    ctx = ready_establishment(client)
+    second = make_establishment(client, ctx["headers"], ctx["client"], n=2)
+    first_id = ctx["establishment"]["id"]
+    draft = create_agreement(client, ctx)
+    url = f"/v1/apld-agreements/{draft['id']}"
+    both = client.patch(
+        url, headers=ctx["headers"], json={"establishment_ids": [second["id"], first_id, first_id]}
+    )
+    assert both.status_code == 200, both.text
+    assert sorted(both.json()["establishment_ids"]) == sorted([first_id, second["id"]])
+    one = client.patch(url, headers=ctx["headers"], json={"establishment_ids": [second["id"]]})
+    assert one.json()["establishment_ids"] == [second["id"]]
+    unchanged = client.patch(url, headers=ctx["headers"], json={})
+    assert unchanged.json() == one.json() and unchanged.headers["ETag"] == one.headers["ETag"]
