@@ -1,6 +1,7 @@
 from collections.abc import Sequence
 
 from app.errors import Conflict, DomainError, FieldError
+from app.habilitations.errors import HabilitationRequired
 
 
 class IncompleteAgreement(DomainError):
@@ -38,3 +39,12 @@ class CapExceeded(Conflict):
 
 class RenewalPending(Conflict):
     code, title = "apld_renewal_pending", "A renewal awaits its decision"
+
+
+class EstablishmentsNotHabilitated(HabilitationRequired):
+    """R9 for each covered establishment, all named at once."""
+
+    def __init__(self, problems: list[str]) -> None:
+        Conflict.__init__(
+            self, "Covered establishments not habilitated (R9): " + "; ".join(problems)
+        )

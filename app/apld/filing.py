@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.apld import rules, service
-from app.apld.errors import EntryDeadlinePassed, IncompleteAgreement
+from app.apld.errors import EntryDeadlinePassed, EstablishmentsNotHabilitated, IncompleteAgreement
 from app.apld.models import (
     AgreementDecision,
     AgreementOutcome,
@@ -22,15 +22,6 @@ from app.core.principal import Principal
 from app.errors import FieldError, InvalidInput, InvalidTransition
 from app.habilitations import service as habilitations
 from app.habilitations.errors import HabilitationRequired
-
-
-class EstablishmentsNotHabilitated(HabilitationRequired):
-    """R9 for each covered establishment, all named at once."""
-
-    def __init__(self, problems: list[str]) -> None:
-        HabilitationRequired.__init__(self, "")
-        self.detail = "Covered establishments not habilitated (R9): " + "; ".join(problems)
-        self.args = (self.detail,)
 
 
 async def file_agreement(
