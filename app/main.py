@@ -7,6 +7,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import health
+from app.apld.routes import router as apld_router
+from app.apld.table import apld_table
 from app.audit.routes import router as events_router
 from app.auth.deps import authenticate
 from app.auth.routes import router as auth_router
@@ -58,6 +60,7 @@ TAGS = [
     {"name": "contracts", "description": "Signed service contracts (R6, R7)."},
     {"name": "habilitation", "description": "The establishment's APART account steps (R8)."},
     {"name": "authorization requests", "description": "DAPs, decisions, amendments."},
+    {"name": "apld", "description": "APLD agreements, decisions, authorizations (R35–R38)."},
     {"name": "claims", "description": "Monthly indemnity claims (DI), exports, summaries."},
     {"name": "amounts", "description": "Legal parameters and simulations (R23)."},
     {"name": "deadlines", "description": "What is due next (R25)."},
@@ -88,6 +91,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     parameter_table()  # fail at start-up, not on a request, if the parameter file is invalid
+    apld_table()
     crypto.install(crypto.FieldCipher(settings.nir_keys))
     engine = make_engine(settings)
     read_engine = make_engine(settings, for_reads=True)
@@ -152,6 +156,7 @@ def create_app(
         contracts_router,
         habilitations_router,
         authorizations_router,
+        apld_router,
         claims_router,
         claw_backs_router,
         deadlines_router,

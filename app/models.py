@@ -1,5 +1,6 @@
 """Imports every table model, so the metadata is complete (Alembic, tests)."""
 
+from app.apld.models import ApldAgreement, ApldCoveredEstablishment, ApldRenewal
 from app.audit.models import AuditEvent
 from app.auth.models import LoginThrottle, RefreshToken
 from app.authorizations.models import Amendment, AuthorizationRequest
@@ -13,6 +14,9 @@ from app.idempotency.models import IdempotencyRecord
 
 __all__ = [
     "Amendment",
+    "ApldAgreement",
+    "ApldCoveredEstablishment",
+    "ApldRenewal",
     "AuditEvent",
     "AuthorizationRequest",
     "Claim",

@@ -101,6 +101,8 @@ _FORMS = {
         "CseMinutesUpload",
         {"document": "application/pdf"},
     ),
+    "apld-agreements-document-upload": ("ApldDocumentUpload", {"document": "application/pdf"}),
+    "apld-renewals-create": ("BilanUpload", {"document": "application/pdf"}),
 }
 _BINARY = {"type": "string", "format": "binary"}
 _DOWNLOAD_HEADERS = {
@@ -138,6 +140,7 @@ _LINKS: dict[str, dict[str, tuple[str, str | None]]] = {
         "GetClient": ("clients-get", "client_id"),
         "UpdateClient": ("clients-update", "client_id"),
         "CreateContract": ("contracts-create", "client_id"),
+        "CreateApldAgreement": ("apld-agreements-create", "client_id"),
     },
     "establishments-create": {
         "GetEstablishment": ("establishments-get", "establishment_id"),
@@ -155,6 +158,15 @@ _LINKS: dict[str, dict[str, tuple[str, str | None]]] = {
     "amendments-create": {
         "GetAmendment": ("amendments-get", "amendment_id"),
         "FileAmendment": ("amendments-file", "amendment_id"),
+    },
+    "apld-agreements-create": {
+        "GetApldAgreement": ("apld-agreements-get", "agreement_id"),
+        "UpdateApldAgreement": ("apld-agreements-update", "agreement_id"),
+        "FileApldAgreement": ("apld-agreements-file", "agreement_id"),
+    },
+    "apld-renewals-create": {
+        "GetApldRenewal": ("apld-renewals-get", "renewal_id"),
+        "DecideApldRenewal": ("apld-renewals-decide", "renewal_id"),
     },
     "claims-create": {
         "GetClaim": ("claims-get", "claim_id"),

@@ -15,13 +15,18 @@ class DeadlineKind(StrEnum):
     claim = "claim"
     authorization_end = "authorization_end"
     claw_back = "claw_back"
+    apld_entry_deadline = "apld_entry_deadline"
+    apld_tacit_decision = "apld_tacit_decision"
+    apld_bilan = "apld_bilan"
 
 
 class Deadline(PublicModel):
     kind: DeadlineKind
     due_on: date
     overdue: bool
-    establishment_id: uuid.UUID
+    establishment_id: uuid.UUID | None = Field(
+        description="Null for an APLD agreement's items (it may cover several establishments)"
+    )
     client_id: uuid.UUID
     resource_type: str
     resource_id: uuid.UUID

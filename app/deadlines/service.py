@@ -20,6 +20,7 @@ from app.core.dates import paris_date
 from app.core.pagination import PageParams
 from app.core.principal import Principal
 from app.deadlines import queries
+from app.deadlines.apld import APLD_KINDS, apld_deadlines
 from app.deadlines.models import Deadline, DeadlineKind
 from app.errors import InvalidInput
 
@@ -271,6 +272,19 @@ async def list_deadlines(
             session, principal, client_id=client_id, establishment_id=establishment_id
         ):
             item = _claw_back_deadline(found)
+            if wanted(item.kind, item.due_on, item.overdue) and (
+                after is None or _key(item) > after
+            ):
+                entries.append(item)
+    if kind is None or kind in APLD_KINDS:
+        for item in await apld_deadlines(
+            session,
+            principal,
+            today=today,
+            now=now,
+            client_id=client_id,
+            establishment_id=establishment_id,
+        ):
             if wanted(item.kind, item.due_on, item.overdue) and (
                 after is None or _key(item) > after
             ):

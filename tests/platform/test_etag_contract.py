@@ -16,12 +16,16 @@ VERSIONED = (
     "/v1/claw-backs/{claw_back_id}",
     "/v1/contracts/{contract_id}",
     "/v1/establishments/{establishment_id}/habilitation",
+    "/v1/apld-agreements/{agreement_id}",
+    "/v1/apld-renewals/{renewal_id}",
 )
 # Writes under a versioned path that change another resource (or none of its own).
 NOT_CHECKED = {
     ("post", "/v1/authorization-requests/{request_id}/claims"),
     ("post", "/v1/authorization-requests/{request_id}/amendments"),
     ("post", "/v1/clients/{client_id}/contracts"),
+    ("post", "/v1/clients/{client_id}/apld-agreements"),
+    ("post", "/v1/apld-agreements/{agreement_id}/renewals"),
     ("post", "/v1/clients/{client_id}/regimes"),
     ("post", "/v1/establishments/{establishment_id}/authorization-requests"),
 }
