@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
+from app.audit.actions import AuditAction, ResourceType
 from app.core.models import PublicModel, created_at_field, id_field
 
 
@@ -34,10 +35,10 @@ class AuditEvent(SQLModel, table=True):
 
 class AuditEventPublic(PublicModel):
     id: uuid.UUID
-    action: str
+    action: AuditAction
     actor_id: uuid.UUID | None
     at: datetime
-    resource_type: str
+    resource_type: ResourceType
     resource_id: uuid.UUID
     establishment_id: uuid.UUID | None
     status_before: str | None
