@@ -332,3 +332,47 @@ def _request_defaults(schema: dict[str, Any]) -> None:
                 said = json.dumps(prop.pop("default"), ensure_ascii=False)
                 text = prop.get("description", "").rstrip(".")
                 prop["description"] = f"{text}. Default: {said}" if text else f"Default: {said}"
+
+
+# ---- 405: a method the path does not answer to ----
+
+_ALLOW = {
+    "description": "Every method the path answers to, comma-separated (RFC 9110)",
+    "schema": {"type": "string", "examples": ["GET, PATCH, DELETE"]},
+}
+_METHOD_NOT_ALLOWED = {
+    "description": (
+        "The path does not answer to the method used (not one of this path's operations); "
+        "`Allow` lists those it does"
+    ),
+    "headers": {"Allow": {"$ref": "#/components/headers/Allow"}},
+    "content": {
+        PROBLEM_JSON: {
+            "schema": dict(_PROBLEM_SCHEMA),
+            "example": {
+                "type": "urn:apart-api:problem:method_not_allowed",
+                "title": "Method Not Allowed",
+                "status": 405,
+                "detail": "Method Not Allowed",
+                "code": "method_not_allowed",
+            },
+        }
+    },
+}
+_METHOD_NOT_ALLOWED_REF = {"$ref": "#/components/responses/MethodNotAllowed"}
+
+
+def method_not_allowed_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """The 405 of every path, with its `Allow` header: one shared response in
+    `components.responses`, referred to by each operation (OpenAPI has no place for the methods
+    a path does not have, so each of its operations says what the others answer). Idempotent."""
+    components = schema.setdefault("components", {})
+    components.setdefault("headers", {})["Allow"] = dict(_ALLOW)
+    components.setdefault("responses", {})["MethodNotAllowed"] = json.loads(
+        json.dumps(_METHOD_NOT_ALLOWED)
+    )
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"]["405"] = dict(_METHOD_NOT_ALLOWED_REF)
+    return schema

@@ -206,13 +206,12 @@ def test_the_committed_document_keeps_the_order_of_media_types(client):
     served = client.get("/openapi.json").json()
     for path, item in SPEC["paths"].items():
         for method, operation in item.items():
-            bodies = [operation.get("requestBody", {}), *operation["responses"].values()]
-            answers = [
-                served["paths"][path][method].get("requestBody", {}),
-                *served["paths"][path][method]["responses"].values(),
-            ]
-            for committed, live in zip(bodies, answers, strict=True):
-                assert list(committed.get("content", {})) == list(live.get("content", {}))
+            live = served["paths"][path][method]
+            bodies = {"body": operation.get("requestBody", {}), **operation["responses"]}
+            answers = {"body": live.get("requestBody", {}), **live["responses"]}
+            assert bodies.keys() == answers.keys()
+            for key, committed in bodies.items():
+                assert list(committed.get("content", {})) == list(answers[key].get("content", {}))
 
 
 def test_429_and_503_declare_retry_after():
