@@ -6,8 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.audit import queries, service
-from app.audit.actions import AuditAction, ResourceType
-from app.audit.models import AuditEventPublic
+from app.audit.models import AuditAction, AuditEventPublic, ResourceType
 from app.auth.deps import Principal, Scoped
 from app.core.pagination import (
     CURSOR_PATTERN,

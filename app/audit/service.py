@@ -6,8 +6,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.audit.actions import AuditAction, ResourceType, checked
-from app.audit.models import AuditEvent
+from app.audit.models import AuditAction, AuditEvent, ResourceType, checked
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.core.tenancy import scoped
