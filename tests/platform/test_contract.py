@@ -363,3 +363,10 @@ def test_a_blank_text_is_outside_its_pattern_and_refused(client):
                                               "headcount": 1},
     )  # fmt: skip
     assert padded.status_code == 201 and padded.json()["legal_name"] == "Martin"
+
+
+def test_a_regime_change_is_dated_the_first_of_a_month_in_the_document_too():
+    """R23's first-of-month rule is in the schema, so that a schema-valid change is accepted."""
+    pattern = _pattern("RegimeChange", "effective_from")
+    assert pattern.search("2021-01-01") and pattern.search("2100-12-01")
+    assert not pattern.search("2020-04-15") and not pattern.search("2020-13-01")
