@@ -39,8 +39,15 @@ from app.idempotency.middleware import IdempotencyKeys
 from app.idempotency.openapi import declare_idempotency
 from app.legal.routes import router as legal_router
 from app.legal.table import parameter_table
-from app.openapi import contract_openapi, problem_openapi
+from app.openapi import (
+    contract_openapi,
+    method_not_allowed_openapi,
+    problem_openapi,
+    response_examples_openapi,
+)
 from app.openapi_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
+from app.openapi_responses import SCHEMA_EXAMPLES
+from app.openapi_steps import OPERATION_EXAMPLES
 from app.problems import install_error_handlers, problem_codes
 
 DESCRIPTION = """
@@ -169,12 +176,14 @@ def create_app(
     fastapi_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
-        return contract_openapi(
+        document = contract_openapi(
             problem_openapi(declare_idempotency(fastapi_openapi())),
             REQUEST_EXAMPLES,
             problem_codes(),
             RESPONSE_EXAMPLES,
         )
+        document = response_examples_openapi(document, SCHEMA_EXAMPLES, OPERATION_EXAMPLES)
+        return method_not_allowed_openapi(document)
 
     app.openapi = openapi  # type: ignore[method-assign]
     # Inside the body limits (a keyed request's body is read whole here) and the read sessions'

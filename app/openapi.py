@@ -344,3 +344,86 @@ def _request_defaults(schema: dict[str, Any]) -> None:
                 said = json.dumps(prop.pop("default"), ensure_ascii=False)
                 text = prop.get("description", "").rstrip(".")
                 prop["description"] = f"{text}. Default: {said}" if text else f"Default: {said}"
+
+
+# ---- 405: a method the path does not answer to ----
+
+_ALLOW = {
+    "description": "Every method the path answers to, comma-separated (RFC 9110)",
+    "schema": {"type": "string", "examples": ["GET, PATCH, DELETE"]},
+}
+_METHOD_NOT_ALLOWED = {
+    "description": (
+        "The path does not answer to the method used (not one of this path's operations); "
+        "`Allow` lists those it does"
+    ),
+    "headers": {"Allow": {"$ref": "#/components/headers/Allow"}},
+    "content": {
+        PROBLEM_JSON: {
+            "schema": dict(_PROBLEM_SCHEMA),
+            "example": {
+                "type": "urn:apart-api:problem:method_not_allowed",
+                "title": "Method Not Allowed",
+                "status": 405,
+                "detail": "Method Not Allowed",
+                "code": "method_not_allowed",
+            },
+        }
+    },
+}
+_METHOD_NOT_ALLOWED_REF = {"$ref": "#/components/responses/MethodNotAllowed"}
+
+
+def method_not_allowed_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """The 405 of every path, with its `Allow` header: one shared response in
+    `components.responses`, referred to by each operation (OpenAPI has no place for the methods
+    a path does not have, so each of its operations says what the others answer). Idempotent."""
+    components = schema.setdefault("components", {})
+    components.setdefault("headers", {})["Allow"] = dict(_ALLOW)
+    components.setdefault("responses", {})["MethodNotAllowed"] = json.loads(
+        json.dumps(_METHOD_NOT_ALLOWED)
+    )
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"]["405"] = dict(_METHOD_NOT_ALLOWED_REF)
+    return schema
+
+
+# ---- an example on every JSON answer ----
+
+
+def _example_of(schema: dict[str, Any], by_schema: dict[str, Any]) -> Any:
+    """The example of a response schema: its component's, a page or a list of its items'."""
+    name = schema.get("$ref", "").rsplit("/", 1)[-1]
+    if name in by_schema:
+        return by_schema[name]
+    if name.startswith("Page_") and name[5:-1] in by_schema:
+        return {"items": [by_schema[name[5:-1]]], "next_cursor": None}
+    if schema.get("type") == "array":
+        item = _example_of(schema.get("items", {}), by_schema)
+        return None if item is None else [item]
+    return None
+
+
+def response_examples_openapi(
+    schema: dict[str, Any],
+    by_schema: dict[str, Any],
+    by_operation: dict[tuple[str, str], Any],
+) -> dict[str, Any]:
+    """An example on each 2xx JSON answer that has none: the operation's own step if it shows
+    one, else its schema's (app/openapi_responses.py, app/openapi_steps.py). Idempotent."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code, response in operation["responses"].items():
+                media = response.get("content", {}).get("application/json")
+                if not code.startswith("2") or media is None or "example" in media:
+                    continue
+                example = by_operation.get((operation.get("operationId", ""), code))
+                if example is None:
+                    example = _example_of(media.get("schema", {}), by_schema)
+                if example is not None:
+                    media["example"] = json.loads(json.dumps(example))
+    return schema

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.audit import queries, service
-from app.audit.models import AuditEventPublic
+from app.audit.models import AuditAction, AuditEventPublic, ResourceType
 from app.auth.deps import Principal, Scoped
 from app.core.pagination import (
     CURSOR_PATTERN,
@@ -85,9 +85,9 @@ async def list_events(
             f"1–{FEED_MAX_LIMIT} (default {FEED_LIMIT}) with `after`",
         ),
     ] = None,
-    resource_type: str | None = None,
+    resource_type: ResourceType | None = None,
     resource_id: uuid.UUID | None = None,
-    action: str | None = None,
+    action: AuditAction | None = None,
 ) -> EventPage:
     """The firm's audit trail, oldest first (R26); append-only. With `after`, the change feed:
     every event exactly once, in commit order, none ever slipping in before a cursor given.

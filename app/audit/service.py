@@ -6,7 +6,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditAction, AuditEvent, ResourceType, checked
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.core.tenancy import scoped
@@ -28,6 +28,9 @@ async def record(
     after: str | None = None,
     at: datetime,
 ) -> None:
+    """One event of the trail (R26). `action` must be one of `AuditAction`, on its resource
+    type: any other raises `UnknownAuditAction` before anything is written."""
+    action, resource_type = checked(action, resource_type)
     session.add(
         AuditEvent(
             firm_account_id=actor.firm_account_id,
@@ -66,10 +69,10 @@ async def _next_seq(session: AsyncSession, firm_account_id: uuid.UUID) -> int:
 
 def _filtered(
     actor: Principal,
-    resource_type: str | None,
+    resource_type: ResourceType | None,
     resource_id: uuid.UUID | None,
     establishment_id: uuid.UUID | None,
-    action: str | None,
+    action: AuditAction | None,
 ) -> SelectOfScalar[AuditEvent]:
     stmt = scoped(AuditEvent, actor)
     if resource_type:
@@ -88,10 +91,10 @@ async def list_events(
     actor: Principal,
     *,
     page: PageParams,
-    resource_type: str | None = None,
+    resource_type: ResourceType | None = None,
     resource_id: uuid.UUID | None = None,
     establishment_id: uuid.UUID | None = None,
-    action: str | None = None,
+    action: AuditAction | None = None,
 ) -> tuple[list[AuditEvent], str | None]:
     stmt = _filtered(actor, resource_type, resource_id, establishment_id, action)
     rows, cursor = await paginate(session, stmt, AuditEvent.id, page)  # type: ignore[arg-type]
@@ -104,9 +107,9 @@ async def follow_events(
     *,
     after: int,
     limit: int,
-    resource_type: str | None = None,
+    resource_type: ResourceType | None = None,
     resource_id: uuid.UUID | None = None,
-    action: str | None = None,
+    action: AuditAction | None = None,
 ) -> tuple[list[AuditEvent], int]:
     """The change feed: the events after position `after`, in commit order, and the position
     to ask from next (the last one given, or `after` itself when there is none yet)."""

@@ -1,6 +1,7 @@
 import uuid
 from datetime import date
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field
 
@@ -28,11 +29,11 @@ class Deadline(PublicModel):
         description="Null for an APLD agreement's items (it may cover several establishments)"
     )
     client_id: uuid.UUID
-    resource_type: str
+    resource_type: Literal["authorization_request", "claw_back"]
     resource_id: uuid.UUID
     month: str | None = None
     description: str
-    warnings: list[str] = Field(
+    warnings: list[Literal["apart_unblock_needed"]] = Field(
         default_factory=list,
         description="apart_unblock_needed (R21): the claim is still within its time bar, but "
         "APART stops 6 months after the authorization's end; it must be unblocked through "

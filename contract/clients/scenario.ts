@@ -221,7 +221,7 @@ async function main(baseUrl: string): Promise<void> {
   const deadlines = ok(await api.GET("/v1/deadlines"));
   check(Array.isArray(deadlines.items), "deadlines: no items");
   const feed = ok(await api.GET("/v1/events", { params: { query: { after: "0", limit: 1000 } } }));
-  const actions = feed.items.map((event) => event.action);
+  const actions: string[] = feed.items.map((event) => event.action);
   for (const action of [
     "habilitation.habilitated",
     "authorization_request.filed",

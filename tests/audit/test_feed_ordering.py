@@ -30,6 +30,15 @@ def factory_settings(tmp_path_factory):
     db.drop()
 
 
+# Four registered actions, to tell the transactions apart.
+A, B, C, D = (
+    "establishment.created",
+    "establishment.updated",
+    "establishment.archived",
+    "establishment.restored",
+)
+
+
 async def record(session: AsyncSession, actor: Principal, action: str) -> None:
     await audit.record(
         session,
@@ -60,27 +69,27 @@ async def interleave(settings) -> None:
         a, b = sessions(write=True), sessions(write=True)
 
         async def b_records_and_commits() -> None:
-            await record(b, actor, "b")
+            await record(b, actor, B)
             await b.commit()
 
-        await record(a, actor, "a")
+        await record(a, actor, A)
         b_done = asyncio.create_task(b_records_and_commits())
         await asyncio.sleep(1)
         assert not b_done.done(), "B numbered its event while A, holding an earlier one, was open"
         assert await feed(reads, actor, 0) == []
         await a.commit()
         await asyncio.wait_for(b_done, 30)
-        assert await feed(reads, actor, 0) == ["a", "b"]
+        assert await feed(reads, actor, 0) == [A, B]
 
         # A rolled-back transaction gives its number back: the next event takes it.
         c = sessions(write=True)
-        await record(c, actor, "rolled back")
+        await record(c, actor, C)
         await c.rollback()
         d = sessions(write=True)
-        await record(d, actor, "d")
+        await record(d, actor, D)
         await d.commit()
         rows, position = await audit.follow_events(reads, actor, after=2, limit=100)
-        assert [(e.seq, e.action) for e in rows] == [(3, "d")] and position == 3
+        assert [(e.seq, e.action) for e in rows] == [(3, D)] and position == 3
         for session in (reads, a, b, c, d):
             await session.close()
     finally:

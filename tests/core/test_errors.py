@@ -1,5 +1,9 @@
 """Every error is an RFC 9457 problem: type, title, status, detail, code (+ errors for input)."""
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from tests.support.builders import PASSWORD, bearer, firm_headers, make_client, token
@@ -53,6 +57,44 @@ def test_405_allow_lists_every_method_of_the_path(client, method, path, allowed)
     response = client.request(method, path)
     assert_problem(response, 405, "method_not_allowed")
     assert set(response.headers["allow"].split(", ")) == allowed
+
+
+# Every path of the document, with each method it does not have.
+_DOCUMENT = json.loads((Path(__file__).resolve().parents[2] / "openapi.json").read_text())
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_UNANSWERED = [
+    (method, path, sorted(m.upper() for m in item if m.upper() in _METHODS))
+    for path, item in _DOCUMENT["paths"].items()
+    for method in _METHODS
+    if method.lower() not in item
+]
+
+
+def test_every_path_of_the_document_has_a_method_it_does_not_answer_to():
+    assert {path for _, path, _ in _UNANSWERED} == set(_DOCUMENT["paths"])
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), _UNANSWERED)
+def test_every_path_answers_405_with_its_methods_in_allow(client, method, path, allowed):
+    """What the document declares on each operation (`components.responses.MethodNotAllowed`)
+    is what the server sends, on every path of the document, without a token."""
+    concrete = re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", path)
+    response = client.request(method, concrete)
+    assert_problem(response, 405, "method_not_allowed")
+    assert sorted(response.headers["allow"].split(", ")) == allowed
+
+
+def test_every_operation_declares_its_405_and_allow():
+    components = _DOCUMENT["components"]
+    declared = components["responses"]["MethodNotAllowed"]
+    assert declared["headers"]["Allow"] == {"$ref": "#/components/headers/Allow"}
+    assert "Allow" in components["headers"]
+    assert PROBLEM_JSON in declared["content"]
+    for item in _DOCUMENT["paths"].values():
+        for method, operation in item.items():
+            if method.upper() in _METHODS:
+                ref = operation["responses"]["405"]
+                assert ref == {"$ref": "#/components/responses/MethodNotAllowed"}
 
 
 def test_409_is_a_problem(client):
@@ -158,6 +200,8 @@ def test_every_error_in_the_openapi_document_is_declared_as_a_problem(app):
             if "requestBody" in operation:
                 assert "400" in responses, (method, path)
             for code, response in responses.items():
+                if "$ref" in response:  # a shared one, the 405's: components.responses
+                    response = spec["components"]["responses"][response["$ref"].rsplit("/")[-1]]
                 if code[0] in "45":
                     # the schema, and for a 422 an example (tests/platform/test_contract.py)
                     content = {
