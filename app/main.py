@@ -39,12 +39,9 @@ from app.idempotency.middleware import IdempotencyKeys
 from app.idempotency.openapi import declare_idempotency
 from app.legal.routes import router as legal_router
 from app.legal.table import parameter_table
-from app.openapi import (
-    contract_openapi,
-    method_not_allowed_openapi,
-    problem_openapi,
-    response_examples_openapi,
-)
+from app.openapi import contract_openapi, method_not_allowed_openapi, problem_openapi
+from app.openapi_answers import response_examples_openapi
+from app.openapi_apld_examples import APLD_EXAMPLES
 from app.openapi_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 from app.openapi_responses import SCHEMA_EXAMPLES
 from app.openapi_steps import OPERATION_EXAMPLES
@@ -182,7 +179,9 @@ def create_app(
             problem_codes(),
             RESPONSE_EXAMPLES,
         )
-        document = response_examples_openapi(document, SCHEMA_EXAMPLES, OPERATION_EXAMPLES)
+        document = response_examples_openapi(
+            document, {**SCHEMA_EXAMPLES, **APLD_EXAMPLES}, OPERATION_EXAMPLES
+        )
         return method_not_allowed_openapi(document)
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -21,6 +21,8 @@ class ResourceType(StrEnum):
     amendment = "amendment"
     claim = "claim"
     claw_back = "claw_back"
+    apld_agreement = "apld_agreement"
+    apld_renewal = "apld_renewal"
 
 
 class AuditAction(StrEnum):
@@ -64,6 +66,18 @@ class AuditAction(StrEnum):
     claw_back_created = "claw_back.created"
     claw_back_issued = "claw_back.issued"
     claw_back_cancelled = "claw_back.cancelled"
+    apld_agreement_created = "apld_agreement.created"
+    apld_agreement_updated = "apld_agreement.updated"
+    apld_agreement_filed = "apld_agreement.filed"
+    apld_agreement_validated = "apld_agreement.validated"
+    apld_agreement_homologated = "apld_agreement.homologated"
+    apld_agreement_refused = "apld_agreement.refused"
+    apld_agreement_neutralised = "apld_agreement.neutralised"
+    apld_agreement_document_attached = "apld_agreement.agreement_document_attached"
+    apld_agreement_cse_opinion_attached = "apld_agreement.cse_opinion_document_attached"
+    apld_renewal_filed = "apld_renewal.filed"
+    apld_renewal_granted = "apld_renewal.granted"
+    apld_renewal_refused = "apld_renewal.refused"
 
 
 class UnknownAuditAction(ValueError):

@@ -29,7 +29,7 @@ class Deadline(PublicModel):
         description="Null for an APLD agreement's items (it may cover several establishments)"
     )
     client_id: uuid.UUID
-    resource_type: Literal["authorization_request", "claw_back"]
+    resource_type: Literal["authorization_request", "claw_back", "apld_agreement"]
     resource_id: uuid.UUID
     month: str | None = None
     description: str

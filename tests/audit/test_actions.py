@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.apld.models import AgreementOutcome, DocumentKind, RenewalOutcome
 from app.audit.models import AuditAction, ResourceType, UnknownAuditAction
 from app.audit.service import record
 from app.authorizations.models import Outcome
@@ -25,6 +26,12 @@ AT = datetime(2020, 4, 1, tzinfo=UTC)
 DYNAMIC = {
     "data.outcome": [o.value for o in Outcome],  # decisions of requests and amendments
     "target.value": [s.value for s in HabilitationStatus if s != HabilitationStatus.not_requested],
+    # by module where the same expression means different things
+    "apld/filing.py:data.outcome.value": [o.value for o in AgreementOutcome],
+    "apld/renewals.py:data.outcome.value": [o.value for o in RenewalOutcome],
+    "apld/service.py:f'{kind.value}_document_attached'": [
+        f"{k.value}_document_attached" for k in DocumentKind
+    ],
 }
 
 
@@ -112,6 +119,8 @@ class Code:
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
             return {expr.value}
         text = ast.unparse(expr)
+        if f"{path}:{text}" in DYNAMIC:
+            return set(DYNAMIC[f"{path}:{text}"])
         if text in DYNAMIC:
             return set(DYNAMIC[text])
         if isinstance(expr, ast.Name) and expr.id in _params(fn):
