@@ -127,7 +127,9 @@ _YEARS = {"date": "^(?:20[0-9]{2}|2100)-", "date-time": "^(?:20[0-9]{2}|2100)-"}
 # pydantic's names of bounds, when one is left in a schema as is, and JSON Schema's.
 _BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
 
-# Each create's 201 leads to the operations on what it created (OpenAPI links).
+# Each create's 201, and each step's 200, leads to the operations on what it created or moved
+# (OpenAPI links): the answer's `id` goes into the target's path parameter, or into its body for a
+# `body:` one. A step's links lead to the steps its new state allows.
 _LINKS: dict[str, dict[str, tuple[str, str | None]]] = {
     "firms-create": {"GetFirm": ("firm-get", None)},
     "users-create": {
@@ -137,29 +139,62 @@ _LINKS: dict[str, dict[str, tuple[str, str | None]]] = {
     "clients-create": {
         "GetClient": ("clients-get", "client_id"),
         "UpdateClient": ("clients-update", "client_id"),
+        "DeleteClient": ("clients-delete", "client_id"),
+        "ChangeRegime": ("clients-regimes-change", "client_id"),
         "CreateContract": ("contracts-create", "client_id"),
+        "CreateEstablishment": ("establishments-create", "body:client_id"),
     },
     "establishments-create": {
         "GetEstablishment": ("establishments-get", "establishment_id"),
+        "UpdateEstablishment": ("establishments-update", "establishment_id"),
+        "ArchiveEstablishment": ("establishments-archive", "establishment_id"),
         "RequestHabilitation": ("habilitation-request", "establishment_id"),
         "CreateAuthorizationRequest": ("authorization-requests-create", "establishment_id"),
+    },
+    "establishments-archive": {
+        "RestoreEstablishment": ("establishments-restore", "establishment_id"),
     },
     "contracts-create": {
         "GetContract": ("contracts-get", "contract_id"),
         "DownloadContract": ("contracts-document", "contract_id"),
+        "TerminateContract": ("contracts-terminate", "contract_id"),
+        "DeleteContract": ("contracts-delete", "contract_id"),
     },
     "authorization-requests-create": {
         "GetAuthorizationRequest": ("authorization-requests-get", "request_id"),
+        "UpdateAuthorizationRequest": ("authorization-requests-update", "request_id"),
+        "DeleteAuthorizationRequest": ("authorization-requests-delete", "request_id"),
         "FileAuthorizationRequest": ("authorization-requests-file", "request_id"),
+    },
+    "authorization-requests-file": {
+        "DecideAuthorizationRequest": ("authorization-requests-decide", "request_id"),
+        "GiveCseOpinion": ("authorization-requests-cse-opinion", "request_id"),
+    },
+    "authorization-requests-decide": {
+        "CreateAmendment": ("amendments-create", "request_id"),
+        "CreateClaim": ("claims-create", "request_id"),
     },
     "amendments-create": {
         "GetAmendment": ("amendments-get", "amendment_id"),
         "FileAmendment": ("amendments-file", "amendment_id"),
     },
+    "amendments-file": {"DecideAmendment": ("amendments-decide", "amendment_id")},
     "claims-create": {
         "GetClaim": ("claims-get", "claim_id"),
+        "UpdateClaim": ("claims-update", "claim_id"),
+        "DeleteClaim": ("claims-delete", "claim_id"),
         "FileClaim": ("claims-file", "claim_id"),
         "ExportClaim": ("claims-export", "claim_id"),
+    },
+    "claims-file": {
+        "ValidateClaim": ("claims-validate", "claim_id"),
+        "RejectClaim": ("claims-reject", "claim_id"),
+        "WithdrawClaim": ("claims-withdraw", "claim_id"),
+    },
+    "claims-validate": {"PayClaim": ("claims-pay", "claim_id")},
+    "claims-pay": {
+        "CorrectClaim": ("claims-correct", "claim_id"),
+        "CreateClawBack": ("claw-backs-create", "claim_id"),
     },
     "claims-correct": {
         "GetClaim": ("claims-get", "claim_id"),
@@ -171,6 +206,16 @@ _LINKS: dict[str, dict[str, tuple[str, str | None]]] = {
         "CancelClawBack": ("claw-backs-cancel", "claw_back_id"),
     },
 }
+
+
+def _link(target: str, param: str | None, created: bool) -> dict[str, Any]:
+    what = "what was created" if created else "what this step moved"
+    link: dict[str, Any] = {"operationId": target, "description": f"`{target}` on {what}"}
+    if param and param.startswith("body:"):
+        link["requestBody"] = {param[5:]: "$response.body#/id"}
+    elif param:
+        link["parameters"] = {param: "$response.body#/id"}
+    return link
 
 
 def _walk(node: Any) -> None:
@@ -286,12 +331,9 @@ def contract_openapi(
                     }
             links = _LINKS.get(op_id)
             if links:
-                operation["responses"]["201"]["links"] = {
-                    name: {
-                        "operationId": target,
-                        "description": f"`{target}` on what was created",
-                        **({"parameters": {param: "$response.body#/id"}} if param else {}),
-                    }
+                success = "201" if "201" in operation["responses"] else "200"
+                operation["responses"][success]["links"] = {
+                    name: _link(target, param, success == "201")
                     for name, (target, param) in links.items()
                 }
                 assert all(target in ids for target, _ in links.values())

@@ -51,7 +51,9 @@ async def create_request(
     clock: ClockDep,
     response: Response,
 ) -> RequestPublic:
-    """Start a draft authorization request (DAP) for an establishment; every field may wait."""
+    """Start a draft authorization request (DAP) for an establishment; every field may wait.
+    A period whose `end_on` precedes its `start_on` is a 422 (`period_inverted`), a rule across
+    two fields that the schema does not state."""
     result = await service.create_request(
         session, principal, establishment_id=establishment_id, data=body, now=clock.now()
     )
@@ -194,7 +196,10 @@ async def file_request(
     response: Response,
     _: Annotated[None, Depends(IfMatch(AuthorizationRequest, "request_id"))],
 ) -> RequestPublic:
-    """Record the filing on APART after checking R6, R9, R11–R15; silence then accepts (R16)."""
+    """Record the filing on APART after checking R6, R9, R11–R15; silence then accepts (R16).
+    Rules of the stored request and of the date that no schema of this body states are 422s:
+    a request that lacks fields (`incomplete_request`, R11, every one listed), a `filed_at`
+    outside the filing window (R12, R13) or in the future (`date_in_future`)."""
     result = await filing.file_request(
         session,
         principal,
@@ -221,7 +226,10 @@ async def decide(
     response: Response,
     _: Annotated[None, Depends(IfMatch(AuthorizationRequest, "request_id"))],
 ) -> RequestPublic:
-    """Record the administration's decision: accepted, refused or invalidated (R17)."""
+    """Record the administration's decision: accepted, refused or invalidated (R17). An
+    acceptance without its `decision_number`, `authorized_hours` and `authorized_employees`
+    (R17, a rule across fields) and a `decided_on` in the future (`date_in_future`) or before
+    the filing are 422s."""
     result = await decisions.decide(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
@@ -244,7 +252,8 @@ async def cse_opinion(
     response: Response,
     _: Annotated[None, Depends(IfMatch(AuthorizationRequest, "request_id"))],
 ) -> RequestPublic:
-    """Supply the CSE opinion that was deferred at filing (R15)."""
+    """Supply the CSE opinion that was deferred at filing (R15). A `consulted_on` in the future
+    is a 422 (`date_in_future`)."""
     result = await decisions.supply_cse_opinion(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
@@ -316,7 +325,8 @@ async def create_amendment(
     clock: ClockDep,
     response: Response,
 ) -> AmendmentPublic:
-    """Draft an amendment of an accepted request: longer period, more hours or employees (R18)."""
+    """Draft an amendment of an accepted request: longer period, more hours or employees (R18).
+    One that asks for none of them (a rule across fields) is a 422."""
     result = await amendments.create_amendment(
         session, principal, request_id=request_id, data=body, now=clock.now()
     )
@@ -373,7 +383,8 @@ async def file_amendment(
     response: Response,
     _: Annotated[None, Depends(IfMatch(Amendment, "amendment_id"))],
 ) -> AmendmentPublic:
-    """Record the amendment's filing (R6, R13, R14; no filing window, R18)."""
+    """Record the amendment's filing (R6, R13, R14; no filing window, R18). A `filed_at` in
+    the future is a 422 (`date_in_future`)."""
     result = await amendments.file_amendment(
         session,
         principal,
@@ -400,7 +411,9 @@ async def decide_amendment(
     response: Response,
     _: Annotated[None, Depends(IfMatch(Amendment, "amendment_id"))],
 ) -> AmendmentPublic:
-    """Record the decision on an amendment (R17, R18)."""
+    """Record the decision on an amendment (R17, R18). As for a request, an acceptance without
+    its `decision_number`, `authorized_hours` and `authorized_employees` (a rule across fields)
+    and a `decided_on` in the future (`date_in_future`) or before the filing are 422s."""
     result = await amendments.decide_amendment(
         session,
         principal,

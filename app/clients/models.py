@@ -4,6 +4,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
+from pydantic import Field as Constrained
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -83,9 +84,12 @@ def _first_of_month(value: date) -> date:
 
 class RegimeChange(InputModel):
     regime: Regime
-    effective_from: Annotated[Day, AfterValidator(_first_of_month)] = Field(
-        description="The first day of the first month the regime applies to"
-    )
+    effective_from: Annotated[
+        Day,
+        AfterValidator(_first_of_month),
+        # What _first_of_month accepts, said in the document too.
+        Constrained(json_schema_extra={"pattern": "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-01$"}),
+    ] = Field(description="The first day of the first month the regime applies to")
 
 
 class RegimePublic(PublicModel):
