@@ -7,6 +7,7 @@ from typing import Any
 from app.errors import Problem
 from app.openapi_examples import VALIDATION_EXAMPLE
 from app.openapi_inputs import exact_inputs
+from app.openapi_links import LINKS, link_to
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -129,61 +130,6 @@ _YEARS = {"date": "^(?:20[0-9]{2}|2100)-", "date-time": "^(?:20[0-9]{2}|2100)-"}
 # pydantic's names of bounds, when one is left in a schema as is, and JSON Schema's.
 _BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
 
-# Each create's 201 leads to the operations on what it created (OpenAPI links).
-_LINKS: dict[str, dict[str, tuple[str, str | None]]] = {
-    "firms-create": {"GetFirm": ("firm-get", None)},
-    "users-create": {
-        "GetUser": ("users-get", "user_id"),
-        "UpdateUser": ("users-update", "user_id"),
-    },
-    "clients-create": {
-        "GetClient": ("clients-get", "client_id"),
-        "UpdateClient": ("clients-update", "client_id"),
-        "CreateContract": ("contracts-create", "client_id"),
-        "CreateApldAgreement": ("apld-agreements-create", "client_id"),
-    },
-    "establishments-create": {
-        "GetEstablishment": ("establishments-get", "establishment_id"),
-        "RequestHabilitation": ("habilitation-request", "establishment_id"),
-        "CreateAuthorizationRequest": ("authorization-requests-create", "establishment_id"),
-    },
-    "contracts-create": {
-        "GetContract": ("contracts-get", "contract_id"),
-        "DownloadContract": ("contracts-document", "contract_id"),
-    },
-    "authorization-requests-create": {
-        "GetAuthorizationRequest": ("authorization-requests-get", "request_id"),
-        "FileAuthorizationRequest": ("authorization-requests-file", "request_id"),
-    },
-    "amendments-create": {
-        "GetAmendment": ("amendments-get", "amendment_id"),
-        "FileAmendment": ("amendments-file", "amendment_id"),
-    },
-    "apld-agreements-create": {
-        "GetApldAgreement": ("apld-agreements-get", "agreement_id"),
-        "UpdateApldAgreement": ("apld-agreements-update", "agreement_id"),
-        "FileApldAgreement": ("apld-agreements-file", "agreement_id"),
-    },
-    "apld-renewals-create": {
-        "GetApldRenewal": ("apld-renewals-get", "renewal_id"),
-        "DecideApldRenewal": ("apld-renewals-decide", "renewal_id"),
-    },
-    "claims-create": {
-        "GetClaim": ("claims-get", "claim_id"),
-        "FileClaim": ("claims-file", "claim_id"),
-        "ExportClaim": ("claims-export", "claim_id"),
-    },
-    "claims-correct": {
-        "GetClaim": ("claims-get", "claim_id"),
-        "FileClaim": ("claims-file", "claim_id"),
-    },
-    "claw-backs-create": {
-        "GetClawBack": ("claw-backs-get", "claw_back_id"),
-        "IssueClawBack": ("claw-backs-issue", "claw_back_id"),
-        "CancelClawBack": ("claw-backs-cancel", "claw_back_id"),
-    },
-}
-
 
 def _walk(node: Any) -> None:
     """pydantic's bound keywords left on a schema (`"le": 48`) become JSON Schema's, and the
@@ -296,14 +242,11 @@ def contract_openapi(
                     response.setdefault("headers", {})["Retry-After"] = {
                         "$ref": "#/components/headers/Retry-After"
                     }
-            links = _LINKS.get(op_id)
+            links = LINKS.get(op_id)
             if links:
-                operation["responses"]["201"]["links"] = {
-                    name: {
-                        "operationId": target,
-                        "description": f"`{target}` on what was created",
-                        **({"parameters": {param: "$response.body#/id"}} if param else {}),
-                    }
+                success = "201" if "201" in operation["responses"] else "200"
+                operation["responses"][success]["links"] = {
+                    name: link_to(target, param, success == "201")
                     for name, (target, param) in links.items()
                 }
                 assert all(target in ids for target, _ in links.values())

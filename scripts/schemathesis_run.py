@@ -10,6 +10,7 @@ Exits with schemathesis's code: 0 only when no check failed. The server's log is
 something went wrong."""
 
 import base64
+import json
 import os
 import secrets
 import shlex
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 import httpx
+from schemathesis_seed import seed
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "contract" / "schemathesis" / "schemathesis.toml"
@@ -61,9 +63,11 @@ def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"the server did not answer /readyz within {STARTUP_SECONDS} s")
 
 
-def set_up(base: str) -> tuple[str, str]:
+def set_up(base: str) -> tuple[str, str, str]:
     """Signs the firm up and logs its owner in (the password flow, every scope); adds a member
-    for users-update to edit (see schemathesis.toml). Returns the token and the member's id."""
+    for users-update to edit (see schemathesis.toml) and seeds the resources of the other
+    operations (schemathesis_seed.py). Returns the token, the member's id and the seeded ids
+    (JSON, for contract/schemathesis/hooks.py)."""
     with httpx.Client(base_url=base, timeout=30) as http:
         http.post("/v1/firms", json=FIRM).raise_for_status()
         owner = FIRM["owner"]
@@ -78,7 +82,11 @@ def set_up(base: str) -> tuple[str, str]:
         }
         headers = {"Authorization": f"Bearer {token}"}
         answer = http.post("/v1/users", json=member, headers=headers).raise_for_status()
-        return token, str(answer.json()["id"])
+        member_id = str(answer.json()["id"])
+        http.headers.update(headers)
+        ids = seed(http)
+        ids["defaults"]["user_id"] = member_id  # users-get; users-update has it from the toml
+        return token, member_id, json.dumps(ids, sort_keys=True)
 
 
 def main(extra: list[str]) -> int:
@@ -107,12 +115,12 @@ def main(extra: list[str]) -> int:
             code = 1
             try:
                 wait_ready(base, server)
-                token, member_id = set_up(base)
+                token, member_id, ids = set_up(base)
                 run = [str(SCHEMATHESIS), "--config-file", str(CONFIG), "run", "openapi.json"]
                 run += ["--url", base, "--header", f"Authorization: Bearer {token}", *extra]
                 shown = shlex.join(run).replace(token, "$TOKEN")
                 print(f"$ APART_FUZZ_USER_ID={member_id} {shown}", flush=True)
-                run_env = {**os.environ, "APART_FUZZ_USER_ID": member_id}
+                run_env = {**os.environ, "APART_FUZZ_USER_ID": member_id, "APART_FUZZ_IDS": ids}
                 code = subprocess.run(run, cwd=ROOT, env=run_env, timeout=RUN_SECONDS).returncode
             except (RuntimeError, httpx.HTTPError, subprocess.TimeoutExpired) as exc:
                 print(f"error: {exc}", file=sys.stderr)

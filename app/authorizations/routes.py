@@ -51,7 +51,8 @@ async def create_request(
     clock: ClockDep,
     response: Response,
 ) -> RequestPublic:
-    """Start a draft authorization request (DAP) for an establishment; every field may wait."""
+    """Start a draft authorization request (DAP) for an establishment; every field may wait.
+    An `end_on` before the `start_on` is a 422 (`period_inverted`, a rule across two fields)."""
     result = await service.create_request(
         session, principal, establishment_id=establishment_id, data=body, now=clock.now()
     )
@@ -194,7 +195,9 @@ async def file_request(
     response: Response,
     _: Annotated[None, Depends(IfMatch(AuthorizationRequest, "request_id"))],
 ) -> RequestPublic:
-    """Record the filing on APART after checking R6, R9, R11–R15; silence then accepts (R16)."""
+    """Record the filing on APART after checking R6, R9, R11–R15; silence then accepts (R16).
+    422s that no schema states: fields missing (`incomplete_request`, R11, each listed), a
+    `filed_at` outside the filing window (R12, R13) or in the future (`date_in_future`)."""
     result = await filing.file_request(
         session,
         principal,
@@ -221,7 +224,9 @@ async def decide(
     response: Response,
     _: Annotated[None, Depends(IfMatch(AuthorizationRequest, "request_id"))],
 ) -> RequestPublic:
-    """Record the administration's decision: accepted, refused or invalidated (R17)."""
+    """Record the administration's decision: accepted, refused or invalidated (R17). 422s: an
+    acceptance without `decision_number`, `authorized_hours`, `authorized_employees` (across
+    fields), a `decided_on` in the future (`date_in_future`) or before the filing."""
     result = await decisions.decide(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
@@ -244,7 +249,7 @@ async def cse_opinion(
     response: Response,
     _: Annotated[None, Depends(IfMatch(AuthorizationRequest, "request_id"))],
 ) -> RequestPublic:
-    """Supply the CSE opinion that was deferred at filing (R15)."""
+    """Supply the CSE opinion deferred at filing (R15); a future `consulted_on`: 422."""
     result = await decisions.supply_cse_opinion(
         session, principal, request_id=request_id, data=body, now=clock.now(), today=clock.today()
     )
@@ -316,7 +321,8 @@ async def create_amendment(
     clock: ClockDep,
     response: Response,
 ) -> AmendmentPublic:
-    """Draft an amendment of an accepted request: longer period, more hours or employees (R18)."""
+    """Draft an amendment of an accepted request: longer period, more hours or employees (R18).
+    One that asks for none of them (a rule across fields) is a 422."""
     result = await amendments.create_amendment(
         session, principal, request_id=request_id, data=body, now=clock.now()
     )
@@ -373,7 +379,7 @@ async def file_amendment(
     response: Response,
     _: Annotated[None, Depends(IfMatch(Amendment, "amendment_id"))],
 ) -> AmendmentPublic:
-    """Record the amendment's filing (R6, R13, R14; no filing window, R18)."""
+    """Record the amendment's filing (R6, R13, R14; no window, R18); a future `filed_at`: 422."""
     result = await amendments.file_amendment(
         session,
         principal,
@@ -400,7 +406,8 @@ async def decide_amendment(
     response: Response,
     _: Annotated[None, Depends(IfMatch(Amendment, "amendment_id"))],
 ) -> AmendmentPublic:
-    """Record the decision on an amendment (R17, R18)."""
+    """Record the decision on an amendment (R17, R18). 422s as for a request's: an acceptance
+    without its number, hours or employees; a `decided_on` in the future or before the filing."""
     result = await amendments.decide_amendment(
         session,
         principal,

@@ -163,7 +163,9 @@ async def export_claim(
     separator: Annotated[Separator, Query(description="CSV field separator")] = Separator.semicolon,
     decimal: Annotated[DecimalMark, Query(description="CSV decimal mark")] = DecimalMark.comma,
 ) -> Response:
-    """Export a claim's lines and totals (UTF-8): CSV for spreadsheets, or JSON."""
+    """Export a claim's lines and totals (UTF-8): CSV for spreadsheets, or JSON. A `,`
+    separator with a decimal comma (the default `decimal`) is a 422, a rule across two
+    parameters: send `decimal=point` with it."""
     claim = await service.get_public(session, principal, claim_id)
     name = f"claim-{claim.month}-v{claim.version}"
     # The document is written in a worker thread: a claim may have 2,000 lines.
@@ -240,7 +242,8 @@ async def file_claim(
     _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
 ) -> ClaimPublic:
     """Record the filing: needs a contract (R6), the payroll paid (R20), within the time bar
-    (R21) and the authorization's limits (R22)."""
+    (R21) and the authorization's limits (R22). A `filed_on` in the future is a 422
+    (`date_in_future`)."""
     result = await filing.file_claim(
         session,
         principal,
@@ -268,7 +271,8 @@ async def validate_claim(
     _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
     body: ValidateClaim | None = None,
 ) -> ClaimPublic:
-    """Record the administration's validation (R24)."""
+    """Record the administration's validation (R24). An `on` in the future (`date_in_future`)
+    or before the claim's filing is a 422."""
     on = (body.on if body else None) or clock.today()
     result = await filing.validate_claim(
         session, principal, claim_id=claim_id, on=on, now=clock.now(), today=clock.today()
@@ -292,7 +296,8 @@ async def reject_claim(
     response: Response,
     _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
 ) -> ClaimPublic:
-    """Record a rejection with its reason (R24)."""
+    """Record a rejection with its reason (R24). An `on` in the future (`date_in_future`) or
+    before the claim's filing is a 422."""
     result = await filing.reject_claim(
         session,
         principal,
@@ -322,7 +327,8 @@ async def withdraw_claim(
     _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
 ) -> ClaimPublic:
     """Record the withdrawal of a filed claim not yet validated or rejected, with its reason;
-    final (R24). Its month can then be claimed again."""
+    final (R24). Its month can then be claimed again. An `on` in the future (`date_in_future`)
+    or before the filing is a 422."""
     result = await filing.withdraw_claim(
         session,
         principal,
@@ -351,7 +357,8 @@ async def pay_claim(
     response: Response,
     _: Annotated[None, Depends(IfMatch(Claim, "claim_id"))],
 ) -> ClaimPublic:
-    """Record the payment received: date and amount (R24)."""
+    """Record the payment received: date and amount (R24). A `paid_on` in the future
+    (`date_in_future`) or before the validation is a 422."""
     result = await filing.pay_claim(
         session,
         principal,

@@ -138,7 +138,8 @@ async def terminate_contract(
     response: Response,
     _: Annotated[None, Depends(IfMatch(Contract, "contract_id"))],
 ) -> Contract:
-    """Terminate a contract: no new filing relies on it from that date (R6)."""
+    """Terminate a contract: no new filing relies on it from that date (R6). An `on` in the
+    future (`date_in_future`) or before the signature is a 422."""
     result = await service.terminate_contract(
         session,
         principal,

@@ -48,6 +48,9 @@ async def _tag(session: AsyncSession, response: Response, establishment_id: uuid
     await tag(session, response, Habilitation, establishment_id, key="establishment_id", missing=0)
 
 
+_ON = "An `on` in the future is a 422 (`date_in_future`)."
+
+
 def _step(target: HabilitationStatus, path: str, operation_id: str, doc: str) -> None:
     @router.post(
         path,
@@ -82,17 +85,17 @@ _step(
     HabilitationStatus.requested,
     "/request",
     "habilitation-request",
-    "The firm asked APART for the establishment's space; needs a contract in force (R6).",
+    "The firm asked APART for the establishment's space; needs a contract in force (R6). " + _ON,
 )
 _step(
     HabilitationStatus.credentials_sent,
     "/credentials-sent",
     "habilitation-credentials-sent",
-    "APART sent the establishment's codes to the client (R8).",
+    "APART sent the establishment's codes to the client (R8). " + _ON,
 )
 _step(
     HabilitationStatus.habilitated,
     "/habilitated",
     "habilitation-habilitated",
-    "The client passed the habilitation to the firm: DAPs can now be filed (R8, R9).",
+    "The client passed the habilitation to the firm: DAPs can now be filed (R8, R9). " + _ON,
 )

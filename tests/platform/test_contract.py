@@ -62,6 +62,27 @@ def test_every_operation_declares_its_security_public_ones_as_none():
     assert "clients-create" not in public
 
 
+def test_steps_link_to_the_steps_their_new_state_allows():
+    """For the stateful phase of the contract run: a client leads to a new establishment of
+    it (its id in the body), a filed claim to its decision, a paid one to a claw-back."""
+    body_link = OPERATIONS["clients-create"]["responses"]["201"]["links"]["CreateEstablishment"]
+    assert body_link["operationId"] == "establishments-create"
+    assert body_link["requestBody"] == {"client_id": "$response.body#/id"}
+    steps = {
+        "claims-file": {"claims-validate", "claims-reject", "claims-withdraw"},
+        "claims-validate": {"claims-pay"},
+        "claims-pay": {"claims-correct", "claw-backs-create"},
+        "authorization-requests-file": {"authorization-requests-decide"},
+        "authorization-requests-decide": {"amendments-create", "claims-create"},
+        "amendments-file": {"amendments-decide"},
+    }
+    for op_id, targets in steps.items():
+        links = OPERATIONS[op_id]["responses"]["200"]["links"].values()
+        assert targets <= {link["operationId"] for link in links}, op_id
+        for link in links:
+            assert list(link["parameters"].values()) == ["$response.body#/id"], op_id
+
+
 def test_every_create_links_to_the_operations_on_what_it_created():
     creates = [i for i, op in OPERATIONS.items() if "201" in op["responses"]]
     assert len(creates) >= 9

@@ -46,7 +46,8 @@ async def create_claw_back(
 ) -> ClawBackPublic:
     """Record the ASP's notice of a claw-back (OR) of a paid claim: `to_issue` (R42). With
     the claim's others not cancelled, at most the amount paid. `If-Match` names the claim's
-    version; the answer's `ETag` is the claw-back's."""
+    version; the answer's `ETag` is the claw-back's. A `noticed_on` in the future
+    (`date_in_future`) or before the claim's payment is a 422."""
     result = await service.create_claw_back(
         session,
         principal,
@@ -104,7 +105,8 @@ async def issue_claw_back(
     _: Annotated[None, Depends(IfMatch(ClawBack, "claw_back_id"))],
     body: IssueClawBack | None = None,
 ) -> ClawBackPublic:
-    """Record that the ASP issued the claw-back (R42): the claim's net amount received drops."""
+    """Record that the ASP issued the claw-back (R42): the claim's net amount received drops.
+    An `on` in the future (`date_in_future`) or before the notice is a 422."""
     result = await service.issue_claw_back(
         session,
         principal,
@@ -133,7 +135,8 @@ async def cancel_claw_back(
     _: Annotated[None, Depends(IfMatch(ClawBack, "claw_back_id"))],
 ) -> ClawBackPublic:
     """Record that the claw-back was cancelled (APART: *OR invalidé*), to issue or issued, with
-    its reason (R42); final."""
+    its reason (R42); final. An `on` in the future (`date_in_future`) or before the notice is a
+    422."""
     result = await service.cancel_claw_back(
         session,
         principal,
