@@ -130,6 +130,11 @@ _BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "ex
 # Each create's 201 leads to the operations on what it created (OpenAPI links).
 _LINKS: dict[str, dict[str, tuple[str, str | None]]] = {
     "firms-create": {"GetFirm": ("firm-get", None)},
+    "api-clients-create": {
+        "GetApiClient": ("api-clients-get", "api_client_id"),
+        "RotateApiClient": ("api-clients-rotate", "api_client_id"),
+        "RevokeApiClient": ("api-clients-revoke", "api_client_id"),
+    },
     "users-create": {
         "GetUser": ("users-get", "user_id"),
         "UpdateUser": ("users-update", "user_id"),

@@ -1,6 +1,7 @@
 import uuid
 from datetime import datetime
 
+from pydantic import Field as Described
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
@@ -22,7 +23,9 @@ class AuditEvent(SQLModel, table=True):
     firm_account_id: uuid.UUID = Field(foreign_key="firm_account.id")
     # Position in the firm's change feed: 1, 2, 3… in commit order, without gaps (see record).
     seq: int = Field(sa_type=BigInteger, nullable=False)
+    # Who made the change: a user (`actor_id`), or an API client (`actor_api_client_id`).
     actor_id: uuid.UUID | None = Field(default=None)
+    actor_api_client_id: uuid.UUID | None = Field(default=None)
     at: datetime = created_at_field()
     resource_type: str = Field(max_length=40)
     resource_id: uuid.UUID
@@ -35,7 +38,12 @@ class AuditEvent(SQLModel, table=True):
 class AuditEventPublic(PublicModel):
     id: uuid.UUID
     action: str
-    actor_id: uuid.UUID | None
+    actor_id: uuid.UUID | None = Described(
+        description="The user who made the change, if a user did"
+    )
+    actor_api_client_id: uuid.UUID | None = Described(
+        description="The API client that made the change, if one did (then `actor_id` is null)"
+    )
     at: datetime
     resource_type: str
     resource_id: uuid.UUID
