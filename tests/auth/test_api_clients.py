@@ -19,6 +19,7 @@ from sqlmodel import select
 from app.api_clients.models import ApiClient
 from app.audit.models import AuditEvent
 from app.auth.models import RefreshToken
+from app.idempotency.models import IdempotencyRecord
 from tests.auth.test_api import hand_signed, jwt_claims
 from tests.support.builders import (
     PASSWORD,
@@ -457,3 +458,29 @@ def test_audit_of_rotation_and_revocation_names_the_user(client, session):
         "api_client.revoked",
     ]
     assert all(e.actor_id is not None and e.actor_api_client_id is None for e in events)
+
+
+def test_secrets_are_never_kept_for_an_idempotent_replay(client, session):
+    headers = {**owner_headers(client), "Idempotency-Key": str(uuid.uuid4())}
+    body = {"name": "Logiciel de paie", "scopes": ["clients:read"]}
+    first = client.post("/v1/api-clients", json=body, headers=headers)
+    second = client.post("/v1/api-clients", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert "idempotent-replayed" not in second.headers
+    assert first.json()["client_secret"] != second.json()["client_secret"]
+    kept = session.exec(select(IdempotencyRecord)).all()
+    assert not [r for r in kept if r.path.startswith("/v1/api-clients")]
+
+
+def test_what_swagger_uis_client_credentials_flow_sends(client):
+    """Authorize, clientCredentials: Basic credentials, the grant type and the scopes ticked."""
+    created = create(client, owner_headers(client), ["firm:read", "establishments:read"])
+    response = client.post(
+        "/v1/auth/token",
+        data={"grant_type": "client_credentials", "scope": "firm:read establishments:read"},
+        headers=basic(created["client_id"], created["client_secret"]),
+    )
+    assert response.status_code == 200, response.text
+    access = response.json()["access_token"]
+    assert client.get("/v1/firm", headers=bearer(access)).status_code == 200
+    assert client.get("/v1/establishments", headers=bearer(access)).status_code == 200
