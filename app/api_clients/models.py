@@ -41,14 +41,18 @@ class ApiClient(Versioned, table=True):
     created_at: datetime = created_at_field()
 
 
-ScopeName = Annotated[str, PydanticField(json_schema_extra={"enum": sorted(SCOPES)})]
+# Only people manage API clients: a client can never mint or rotate others.
+MANAGEMENT_SCOPES = frozenset({"api_clients:read", "api_clients:write"})
+ScopeName = Annotated[
+    str, PydanticField(json_schema_extra={"enum": sorted(set(SCOPES) - MANAGEMENT_SCOPES)})
+]
 
 
 class ApiClientCreate(InputModel):
     name: Name
     scopes: list[ScopeName] = Field(
         min_length=1,
-        max_length=len(SCOPES),
+        max_length=len(SCOPES) - len(MANAGEMENT_SCOPES),
         description="What its tokens may do: within the creator's own scopes; never "
         "`api_clients:read` or `api_clients:write` (only people manage API clients)",
     )

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api_clients.errors import ApiClientRevoked
-from app.api_clients.models import ApiClient, ApiClientCreate
+from app.api_clients.models import MANAGEMENT_SCOPES, ApiClient, ApiClientCreate
 from app.audit.service import record
 from app.core import security
 from app.core.pagination import PageParams, paginate
@@ -16,8 +16,6 @@ from app.core.tenancy import get_scoped, scoped
 from app.errors import Forbidden, InvalidInput
 from app.firms.scopes import SCOPES
 
-# Only people manage API clients: a client can never mint or rotate others.
-MANAGEMENT_SCOPES = frozenset({"api_clients:read", "api_clients:write"})
 LABEL = "API client"
 
 
