@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # upper bounds (a week, a year, a day): far beyond them a moment overflows the calendar
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=7 * 24 * 3600)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60, le=366 * 24 * 3600)
+    # How long an API client's previous secret keeps working after a rotation (0: not at all).
+    api_client_rotation_grace_seconds: int = Field(default=24 * 3600, ge=0, le=30 * 24 * 3600)
 
     # Keys that encrypt social security numbers at rest, `kid:base64key` separated by commas:
     # the first encrypts new values, the others still decrypt the values written with them.

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import health
+from app.api_clients.routes import router as api_clients_router
 from app.apld.routes import router as apld_router
 from app.apld.table import apld_table
 from app.audit.routes import router as events_router
@@ -51,14 +52,22 @@ DESCRIPTION = """
 Back office for accounting firms that file French partial-activity (*activité partielle*)
 requests for their client establishments. Every resource belongs to the caller's firm account.
 
-Authenticate with **Authorize** (OAuth2 password flow: your e-mail and password).
+Authenticate with **Authorize**: the OAuth2 password flow (your e-mail and password), or the
+client credentials flow (an API client's id and secret, see `POST /v1/api-clients`).
 Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`.
 """
 
 TAGS = [
-    {"name": "auth", "description": "Log in (OAuth2 password flow), refresh, log out."},
+    {
+        "name": "auth",
+        "description": "Log in (OAuth2 password or client credentials flow), refresh, log out.",
+    },
     {"name": "firm", "description": "Sign-up, the firm account and the calling user."},
     {"name": "users", "description": "The firm's users and their roles."},
+    {
+        "name": "api clients",
+        "description": "Machine clients (payroll software): OAuth2 client credentials.",
+    },
     {"name": "clients", "description": "Client companies (SIREN) and their regimes."},
     {"name": "establishments", "description": "Establishments (SIRET), 200 active at most."},
     {"name": "contracts", "description": "Signed service contracts (R6, R7)."},
@@ -157,6 +166,7 @@ def create_app(
         auth_router,
         firm_router,
         users,
+        api_clients_router,
         contracts_router,
         habilitations_router,
         authorizations_router,

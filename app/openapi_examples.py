@@ -40,6 +40,11 @@ REQUEST_EXAMPLES: dict[str, Any] = {
         "username": "claire@cabinet-durand.fr",
         "password": "correct horse battery staple",
     },
+    "api-clients-create": {
+        "name": "Logiciel de paie",
+        "scopes": ["clients:read", "establishments:read", "claims:write"],
+        "expires_at": "2099-12-31T23:59:59+01:00",
+    },
     "auth-refresh": {"refresh_token": "q1aP3y5XQm0hQ6rWk2Zs9vT4bN8cE7uLd1GfHjKoIpY"},
     "auth-logout": {"refresh_token": "q1aP3y5XQm0hQ6rWk2Zs9vT4bN8cE7uLd1GfHjKoIpY"},
     "users-create": {

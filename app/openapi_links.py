@@ -7,6 +7,11 @@ from typing import Any
 # `body:` one. A step's links lead to the steps its new state allows.
 LINKS: dict[str, dict[str, tuple[str, str | None]]] = {
     "firms-create": {"GetFirm": ("firm-get", None)},
+    "api-clients-create": {
+        "GetApiClient": ("api-clients-get", "api_client_id"),
+        "RotateApiClient": ("api-clients-rotate", "api_client_id"),
+        "RevokeApiClient": ("api-clients-revoke", "api_client_id"),
+    },
     "users-create": {
         "GetUser": ("users-get", "user_id"),
         "UpdateUser": ("users-update", "user_id"),

@@ -2,6 +2,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import Field as Described
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
@@ -23,6 +24,7 @@ class ResourceType(StrEnum):
     claw_back = "claw_back"
     apld_agreement = "apld_agreement"
     apld_renewal = "apld_renewal"
+    api_client = "api_client"
 
 
 class AuditAction(StrEnum):
@@ -78,6 +80,9 @@ class AuditAction(StrEnum):
     apld_renewal_filed = "apld_renewal.filed"
     apld_renewal_granted = "apld_renewal.granted"
     apld_renewal_refused = "apld_renewal.refused"
+    api_client_created = "api_client.created"
+    api_client_rotated = "api_client.rotated"
+    api_client_revoked = "api_client.revoked"
 
 
 class UnknownAuditAction(ValueError):
@@ -111,7 +116,9 @@ class AuditEvent(SQLModel, table=True):
     firm_account_id: uuid.UUID = Field(foreign_key="firm_account.id")
     # Position in the firm's change feed: 1, 2, 3… in commit order, without gaps (see record).
     seq: int = Field(sa_type=BigInteger, nullable=False)
+    # Who made the change: a user (`actor_id`), or an API client (`actor_api_client_id`).
     actor_id: uuid.UUID | None = Field(default=None)
+    actor_api_client_id: uuid.UUID | None = Field(default=None)
     at: datetime = created_at_field()
     resource_type: str = Field(max_length=40)
     resource_id: uuid.UUID
@@ -124,7 +131,12 @@ class AuditEvent(SQLModel, table=True):
 class AuditEventPublic(PublicModel):
     id: uuid.UUID
     action: AuditAction
-    actor_id: uuid.UUID | None
+    actor_id: uuid.UUID | None = Described(
+        description="The user who made the change, if a user did"
+    )
+    actor_api_client_id: uuid.UUID | None = Described(
+        description="The API client that made the change, if one did (then `actor_id` is null)"
+    )
     at: datetime
     resource_type: ResourceType
     resource_id: uuid.UUID

@@ -36,6 +36,7 @@ async def record(
             firm_account_id=actor.firm_account_id,
             seq=await _next_seq(session, actor.firm_account_id),
             actor_id=actor.user_id,
+            actor_api_client_id=actor.api_client_id,
             at=at,
             resource_type=resource_type,
             resource_id=resource_id,

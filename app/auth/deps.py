@@ -6,10 +6,12 @@ from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
+from fastapi.openapi.models import OAuthFlowClientCredentials
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 
+from app.api_clients.models import ApiClient
 from app.auth.errors import AccessTokenExpired
 from app.config import Settings
 from app.core import security
@@ -32,6 +34,16 @@ USER_STATUS = (
     _USERS.c.token_generation,
 )
 _USER_STATUS = sa_select(*USER_STATUS).where(_USERS.c.id == bindparam("user_id"))
+# The same of an API client, for its tokens (`typ` client): active while not revoked (its
+# tokens never outlive its expiry, see `security.issue_client_token`).
+_CLIENTS = ApiClient.__table__  # type: ignore[attr-defined]
+CLIENT_STATUS = (
+    _CLIENTS.c.revoked_at.is_(None).label("active"),
+    _CLIENTS.c.role,
+    _CLIENTS.c.firm_account_id,
+    _CLIENTS.c.token_generation,
+)
+_CLIENT_STATUS = sa_select(*CLIENT_STATUS).where(_CLIENTS.c.id == bindparam("user_id"))
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -45,9 +57,10 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 def authorize(
     claims: security.AccessClaims, status: Sequence[Any] | None, required: Iterable[str]
 ) -> Principal:
-    """The caller, from a verified token and the user's `USER_STATUS` row as read now: 401 when
-    the user is gone, deactivated or in another firm, or the token was issued before the user's
-    last deactivation or role change (`end_sessions`); 403 when a required scope is missing."""
+    """The caller, from a verified token and the user's `USER_STATUS` row as read now (an API
+    client's `CLIENT_STATUS` for its tokens): 401 when the user is gone, deactivated or in
+    another firm, or the token was issued before the user's last deactivation or role change
+    (`end_sessions`), or the client is revoked; 403 when a required scope is missing."""
     if (
         status is None
         or not status[0]
@@ -60,8 +73,16 @@ def authorize(
     missing = [s for s in required if s not in scopes]
     if missing:
         raise Forbidden(f"This token lacks the scope(s): {' '.join(missing)}")
+    if claims.kind == security.CLIENT:
+        return Principal(
+            user_id=None,
+            api_client_id=claims.subject,
+            firm_account_id=claims.firm_account_id,
+            role=role,
+            scopes=scopes,
+        )
     return Principal(
-        user_id=claims.user_id, firm_account_id=claims.firm_account_id, role=role, scopes=scopes
+        user_id=claims.subject, firm_account_id=claims.firm_account_id, role=role, scopes=scopes
     )
 
 
@@ -83,7 +104,8 @@ async def authenticate(request: Request, scopes: Sequence[str]) -> Principal:
     """What the principal dependency checks, for a caller of a route needing `scopes`."""
     claims = verified_claims(request)
     session = read_session(request)
-    result = await session.exec(_USER_STATUS, params={"user_id": claims.user_id})  # type: ignore[call-overload]
+    stmt = _CLIENT_STATUS if claims.kind == security.CLIENT else _USER_STATUS
+    result = await session.exec(stmt, params={"user_id": claims.subject})  # type: ignore[call-overload]
     status = result.first()
     # The connection goes back to the pool at once: a write route may now wait for its write
     # connection (or the write gate) without holding a read connection others need to log in.
@@ -120,11 +142,17 @@ class Bearer:
         self.request = request
 
     @property
-    def user_id(self) -> uuid.UUID:
-        return self._claims.user_id
+    def subject(self) -> uuid.UUID:
+        """The user's id, or the API client's (`is_client`)."""
+        return self._claims.subject
+
+    @property
+    def is_client(self) -> bool:
+        return self._claims.kind == security.CLIENT
 
     def authorize(self, status: Sequence[Any] | None) -> Principal:
-        """The principal, from the user's `USER_STATUS` row read with the resource."""
+        """The principal, from the user's `USER_STATUS` row (the client's `CLIENT_STATUS`)
+        read with the resource."""
         return authorize(self._claims, status, self._required)
 
 
@@ -136,14 +164,23 @@ class _BearerToken(OAuth2PasswordBearer):
         return Bearer(claims, tuple(security_scopes.scopes), request)
 
 
-# Both are the same OAuth2 scheme in the OpenAPI document.
+# Both are the same OAuth2 scheme in the OpenAPI document, with both flows of the one token
+# endpoint: a person's (password) and an API client's (client credentials). Swagger UI's
+# Authorize dialog offers each.
+TOKEN_URL = "/v1/auth/token"
 _SCHEME: dict[str, Any] = {
-    "tokenUrl": "/v1/auth/token",
+    "tokenUrl": TOKEN_URL,
     "scopes": SCOPES,
-    "scheme_name": "OAuth2PasswordBearer",
+    "scheme_name": "OAuth2",
+    "description": "A user's token (password flow) or an API client's (client credentials "
+    "flow, RFC 6749 §4.4), both from `POST /v1/auth/token`",
 }
 _principal = _BearerPrincipal(**_SCHEME)
 _bearer = _BearerToken(**_SCHEME)
+for _scheme in (_principal, _bearer):
+    _scheme.model.flows.clientCredentials = OAuthFlowClientCredentials(  # type: ignore[attr-defined]
+        tokenUrl=TOKEN_URL, scopes=SCOPES
+    )
 
 
 def Scoped(scope: str) -> Any:

@@ -39,3 +39,21 @@ class TooManyAttempts(DomainError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"Too many failed logins; retry in {retry_after} s")
         self.headers = {"Retry-After": str(retry_after)}
+
+
+class InvalidClient(Unauthorized):
+    """RFC 6749 §5.2 `invalid_client`: unknown client, wrong secret, revoked or expired. The
+    answer challenges HTTP Basic, the scheme a client authenticates with (form fields work
+    too)."""
+
+    code, title = "invalid_client", "Invalid client"
+    headers = {"WWW-Authenticate": 'Basic realm="apart-api"'}
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Client authentication failed: unknown, revoked or expired client, or wrong secret"
+        )
+
+
+class InvalidRequest(DomainError):
+    status, code, title = 400, "invalid_request", "Invalid token request"

@@ -44,6 +44,16 @@ class TokenPair(PublicModel):
     scope: str
 
 
+class ClientToken(PublicModel):
+    """The answer to a client credentials request: an access token, no refresh token (RFC 6749
+    §4.4.3); the client asks for a new one with its secret."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    scope: str
+
+
 class RefreshRequest(InputModel):
     # what `core.security.new_refresh_token` makes: URL-safe base64 text
     refresh_token: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]

@@ -8,7 +8,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import Select, and_, bindparam
 from sqlalchemy import select as sa_select
 
-from app.auth.deps import USER_STATUS, Bearer
+from app.api_clients.models import ApiClient
+from app.auth.deps import CLIENT_STATUS, USER_STATUS, Bearer
 from app.core.preconditions import Headers, etag
 from app.db import read_session
 from app.errors import InvalidInput, NotFound
@@ -18,18 +19,18 @@ P = TypeVar("P", bound=BaseModel)
 
 
 @cache
-def _by_id_with_user(model: type[Any]) -> tuple[Select[Any], tuple[str, ...]]:
-    """The user's row always, the resource's columns null when it does not exist in the
-    user's firm."""
+def _by_id_with_user(model: type[Any], client: bool) -> tuple[Select[Any], tuple[str, ...]]:
+    """The user's row always (the API client's, for a client's token), the resource's columns
+    null when it does not exist in the caller's firm."""
     table = model.__table__
-    users = User.__table__  # type: ignore[attr-defined]
+    callers = (ApiClient if client else User).__table__  # type: ignore[union-attr]
     in_firm = and_(
-        table.c.id == bindparam("id"), table.c.firm_account_id == users.c.firm_account_id
+        table.c.id == bindparam("id"), table.c.firm_account_id == callers.c.firm_account_id
     )
     stmt = (
-        sa_select(*USER_STATUS, *table.c)
-        .select_from(users.outerjoin(table, in_firm))
-        .where(users.c.id == bindparam("user_id"))
+        sa_select(*(CLIENT_STATUS if client else USER_STATUS), *table.c)
+        .select_from(callers.outerjoin(table, in_firm))
+        .where(callers.c.id == bindparam("user_id"))
     )
     return stmt, tuple(table.c.keys())
 
@@ -58,9 +59,9 @@ async def read_scoped(
         invalid = None
     except ValidationError as exc:
         parsed, invalid = None, exc.errors()[0]
-    stmt, keys = _by_id_with_user(model)  # type: ignore[arg-type]
+    stmt, keys = _by_id_with_user(model, bearer.is_client)  # type: ignore[arg-type]
     session = read_session(bearer.request)
-    row = (await session.exec(stmt, params={"id": parsed, "user_id": bearer.user_id})).first()  # type: ignore[call-overload]
+    row = (await session.exec(stmt, params={"id": parsed, "user_id": bearer.subject})).first()  # type: ignore[call-overload]
     bearer.authorize(None if row is None else row[: len(USER_STATUS)])
     if invalid is not None:
         raise InvalidInput(id_param, invalid["msg"], type=invalid["type"], location="path")

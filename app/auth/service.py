@@ -9,8 +9,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.auth.errors import InvalidCredentials, InvalidRefreshToken, InvalidScope, TooManyAttempts
-from app.auth.models import LoginThrottle, RefreshToken, TokenPair
+from app.api_clients.models import ApiClient
+from app.auth.errors import (
+    InvalidClient,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    InvalidScope,
+    TooManyAttempts,
+)
+from app.auth.models import ClientToken, LoginThrottle, RefreshToken, TokenPair
 from app.config import Settings
 from app.core import security
 from app.db import UTCDateTime
@@ -67,8 +74,11 @@ async def _take_attempt(
             raise TooManyAttempts(max(1, math.ceil((started + window - now).total_seconds())))
 
 
-def _granted_scopes(role: str, requested: list[str]) -> list[str]:
-    allowed = ROLE_SCOPES[role]
+def _granted_scopes(
+    role: str, requested: list[str], allowed: frozenset[str] | None = None
+) -> list[str]:
+    """The scopes a token gets: those asked for, or all the role's (or the API client's)."""
+    allowed = ROLE_SCOPES[role] if allowed is None else allowed & ROLE_SCOPES[role]
     if not requested:
         return sorted(allowed)
     unknown = sorted(set(requested) - set(SCOPES))
@@ -76,7 +86,7 @@ def _granted_scopes(role: str, requested: list[str]) -> list[str]:
         raise InvalidScope(f"unknown scope(s): {' '.join(unknown)}")
     refused = sorted(set(requested) - allowed)
     if refused:
-        raise InvalidScope(f"scope(s) not granted to role {role}: {' '.join(refused)}")
+        raise InvalidScope(f"scope(s) not granted: {' '.join(refused)} (role {role})")
     return sorted(set(requested))
 
 
@@ -208,4 +218,86 @@ async def end_sessions(session: AsyncSession, *, user: User, now: datetime) -> N
         update(RefreshToken)
         .where(col(RefreshToken.user_id) == user.id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=now)
+    )
+
+
+def _client_secret_ok(client: ApiClient | None, secret: str, now: datetime) -> bool:
+    """The current secret, or the previous one during its grace period after a rotation."""
+    if client is None:
+        security.secret_matches(secret, _NO_DIGEST)  # the same work for an unknown client
+        return False
+    current = security.secret_matches(secret, client.secret_hash)
+    previous = (
+        client.previous_secret_valid_until is not None
+        and now < client.previous_secret_valid_until
+        and security.secret_matches(secret, client.previous_secret_hash)
+    )
+    return current or previous
+
+
+_NO_DIGEST = "0" * 64
+
+
+async def client_token(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    client_id: str,
+    client_secret: str,
+    scopes: list[str],
+    address: str | None,
+    now: datetime,
+) -> ClientToken:
+    """OAuth2 client credentials (RFC 6749 §4.4): an access token for an API client, no refresh
+    token. Throttled like the password flow, per client id and per address."""
+    client_key = hashlib.sha256(client_id.encode("utf-8", "surrogatepass")).hexdigest()
+    limits = {
+        f"client:{client_key}": settings.login_max_failures_per_account,
+        f"address:{address or 'unknown'}": settings.login_max_failures_per_address,
+    }
+    await _take_attempt(session, settings, limits, now)
+    try:
+        parsed: uuid.UUID | None = uuid.UUID(client_id)
+    except ValueError:
+        parsed = None
+    client = None
+    if parsed is not None:
+        client = (await session.exec(select(ApiClient).where(ApiClient.id == parsed))).first()
+    if not _client_secret_ok(client, client_secret, now):
+        await session.commit()  # the failed attempt stays counted
+        raise InvalidClient()
+    assert client is not None
+    if client.revoked_at is not None or (
+        client.expires_at is not None and client.expires_at <= now
+    ):
+        await session.commit()
+        raise InvalidClient()
+    key, address_key = list(limits)
+    await session.exec(
+        update(LoginThrottle).where(col(LoginThrottle.key) == key).values(failures=0)
+    )
+    await session.exec(
+        update(LoginThrottle)
+        .where(col(LoginThrottle.key) == address_key, col(LoginThrottle.failures) > 0)
+        .values(failures=col(LoginThrottle.failures) - 1)
+    )
+    granted = _granted_scopes(client.role, scopes, allowed=frozenset(client.scope.split()))
+    # A statement of its own: the row's version (its ETag) is not bumped by a token request.
+    await session.exec(
+        update(ApiClient).where(col(ApiClient.id) == client.id).values(last_used_at=now)
+    )
+    access, expires_at = security.issue_client_token(
+        settings,
+        client_id=client.id,
+        firm_account_id=client.firm_account_id,
+        role=client.role,
+        scopes=granted,
+        generation=client.token_generation,
+        now=now,
+        not_after=client.expires_at,
+    )
+    return ClientToken(
+        access_token=access,
+        expires_in=max(1, int((expires_at - now).total_seconds())),
+        scope=" ".join(granted),
     )

@@ -9,6 +9,7 @@ from app.core.pagination import Page, PageDep, UpdatedSince
 from app.core.preconditions import IfMatch, tag
 from app.core.routing import CheckedRoute
 from app.db import ReadSession, WriteSession
+from app.errors import Forbidden
 from app.firms import service
 from app.firms.errors import SignupDisabled
 from app.firms.models import (
@@ -78,7 +79,10 @@ async def update_firm(body: FirmUpdate, session: WriteSession, principal: FirmWr
     "/me", operation_id="me-get", response_model=Me, responses=problem_responses(*AUTH_PROBLEMS)
 )
 async def me(session: ReadSession, principal: FirmRead) -> Me:
-    """The calling user, their firm account and the scopes of this token."""
+    """The calling user, their firm account and the scopes of this token. An API client's token
+    is a 403: it is no user's."""
+    if principal.user_id is None:
+        raise Forbidden("This token is an API client's, not a user's")
     user = await service.get_user(session, principal, principal.user_id)
     firm = await service.get_firm(session, principal)
     return Me(

@@ -16,6 +16,8 @@ SCOPES: dict[str, str] = {
     "claims:read": "Read monthly indemnity claims",
     "claims:write": "Draft, file and follow monthly indemnity claims",
     "events:read": "Read the audit trail",
+    "api_clients:read": "List the firm's API clients (owners and admins)",
+    "api_clients:write": "Create, rotate and revoke API clients (owners and admins)",
 }
 
 _WORK = {

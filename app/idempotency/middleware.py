@@ -18,8 +18,9 @@ through its headers, nothing more. With it:
    writes rolled back) are written on their own.
 
 Not kept (the claim is given back, a retry runs again): 5xx (a 503 overloaded too), 401, 403,
-408 and 429, whose retries may succeed as the same request. The `/v1/auth/` operations are
-never kept: their answers carry tokens.
+408 and 429, whose retries may succeed as the same request. The `/v1/auth/` and
+`/v1/api-clients` operations are never kept: their answers carry tokens or client secrets, which
+are stored nowhere in clear.
 """
 
 import hashlib
@@ -51,7 +52,7 @@ from app.problems import domain_problem
 log = logging.getLogger("app.idempotency")
 
 REPLAYED = (b"idempotent-replayed", b"true")
-EXCLUDED_PREFIX = "/v1/auth/"
+EXCLUDED_PREFIXES = ("/v1/auth/", "/v1/api-clients")
 # Headers of an answer that a replay repeats (the others are the service's own, set again).
 KEPT_HEADERS = frozenset((b"content-type", b"location", b"etag"))
 # Answers a retry may turn into another one: never kept.
@@ -125,8 +126,8 @@ class IdempotencyKeys:
         except DomainError as exc:
             await domain_problem(exc)(scope, receive, send)
             return
-        if scope["path"].startswith(EXCLUDED_PREFIX):
-            await self.app(scope, receive, send)  # tokens are never kept
+        if scope["path"].startswith(EXCLUDED_PREFIXES):
+            await self.app(scope, receive, send)  # tokens and secrets are never kept
             return
         await _Request(self, scope, receive, send, key).run()
 

@@ -3,7 +3,7 @@ every POST operation of the OpenAPI document."""
 
 from typing import Any
 
-from app.idempotency.middleware import EXCLUDED_PREFIX, HEADER, NOT_KEPT
+from app.idempotency.middleware import EXCLUDED_PREFIXES, HEADER, NOT_KEPT
 
 REPLAYED = "Idempotent-Replayed"
 # `parse_key`'s rule as a pattern: in double quotes, 1-255 printable characters but a quote or
@@ -26,8 +26,8 @@ _PARAMETER = {
         "path or body: 422 `idempotency_key_reused`; while the first request still runs: 409 "
         "`idempotency_key_in_flight` with `Retry-After`. Answers 5xx, 401, 403, 408 and 429 "
         "are not kept (a retry runs again). Without a token (the sign-up) the key alone "
-        "identifies the request. Ignored on `/v1/auth/` operations: their answers carry tokens "
-        "and are never kept."
+        "identifies the request. Ignored on the `/v1/auth/` and `/v1/api-clients` operations: "
+        "their answers carry tokens or client secrets and are never kept."
     ),
 }
 _REPLAYED = {
@@ -52,7 +52,7 @@ def declare_idempotency(schema: dict[str, Any]) -> dict[str, Any]:
             parameters.append(dict(ref))
         responses = operation.setdefault("responses", {})
         responses.setdefault("422", {"description": "Unprocessable Content"})
-        if path.startswith(EXCLUDED_PREFIX):
+        if path.startswith(EXCLUDED_PREFIXES):
             continue
         responses.setdefault("409", {"description": "Conflict"})
         for code, response in responses.items():

@@ -35,12 +35,11 @@ def test_every_protected_operation_declares_its_auth_problems(client):
                     assert "application/problem+json" in content, (method, path, status)
 
 
-def test_oauth2_password_flow_is_declared_for_the_authorize_button(client):
-    scheme = client.get("/openapi.json").json()["components"]["securitySchemes"][
-        "OAuth2PasswordBearer"
-    ]
-    assert scheme["flows"]["password"]["tokenUrl"] == "/v1/auth/token"
-    assert "establishments:write" in scheme["flows"]["password"]["scopes"]
+def test_both_oauth2_flows_are_declared_for_the_authorize_button(client):
+    scheme = client.get("/openapi.json").json()["components"]["securitySchemes"]["OAuth2"]
+    for flow in ("password", "clientCredentials"):
+        assert scheme["flows"][flow]["tokenUrl"] == "/v1/auth/token"
+        assert "establishments:write" in scheme["flows"][flow]["scopes"]
 
 
 def test_swagger_ui_and_redoc_load_their_assets_from_the_service(client):
