@@ -7,7 +7,7 @@ in `actor_api_client_id` (then `actor_id`, a user's, is null). A plain ADD COLUM
 of audit_event is not needed for a nullable column.
 
 Revision ID: 7a1c5e3f9d20
-Revises: 3c1e7d2a9b40
+Revises: eb7bb0069847
 Create Date: 2026-12-02 08:40:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7a1c5e3f9d20"
-down_revision: str | None = "3c1e7d2a9b40"
+down_revision: str | None = "eb7bb0069847"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
