@@ -18,6 +18,7 @@ files 300-line claims there).
 
 The server must allow sign-up, and its tokens must outlive the seeding
 (ACCESS_TOKEN_TTL_SECONDS; bench/deployed.py sets a week). Requests run `concurrency` at a time.
+`seed_firm(..., transport=httpx.ASGITransport(app))` seeds an app in process (bench/profile_cpu.py).
 """
 
 from __future__ import annotations
@@ -166,12 +167,15 @@ async def seed_firm(
     big_lines: int = 300,
     concurrency: int = 8,
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True),
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Firm:
     if not 1 <= months <= 12:
         raise ValueError("months: 1 to 12 (the request covers 2020-03 to 2021-02, then 2021-03)")
     started = time.monotonic()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, timeout=120.0, limits=limits) as http:
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=120.0, limits=limits, transport=transport
+    ) as http:
         api = Api(http, concurrency)
         owner = {"email": OWNER_EMAIL, "full_name": "Bench Owner", "password": PASSWORD}
         await api.post(
