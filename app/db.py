@@ -120,11 +120,15 @@ def make_engine(settings: Settings, *, for_reads: bool = False, **options: Any) 
     # back, and opening one costs PostgreSQL milliseconds of work, so under steady load a pool
     # that overflows opens and closes connections all the time (the tail of every read).
     size = settings.db_pool_size + (settings.db_max_overflow if for_reads else 0)
-    pool = {
+    pool: dict[str, Any] = {
         "pool_size": size,
         "max_overflow": 0 if for_reads else settings.db_max_overflow,
         "pool_timeout": settings.db_pool_timeout_seconds,
     }
+    if for_reads:
+        # Nothing to reset when a read connection comes back: it runs in autocommit and never
+        # writes (SQLite's rollback would cost a trip through aiosqlite's thread on each read).
+        pool["pool_reset_on_return"] = None
     if url.startswith("sqlite"):
         # aiosqlite logs every call with its parameters at DEBUG: never that far down.
         driver_log = logging.getLogger("aiosqlite")
