@@ -126,9 +126,12 @@ def make_engine(settings: Settings, *, for_reads: bool = False, **options: Any) 
         "pool_timeout": settings.db_pool_timeout_seconds,
     }
     if for_reads:
-        # Nothing to reset when a read connection comes back: it runs in autocommit and never
-        # writes (SQLite's rollback would cost a trip through aiosqlite's thread on each read).
+        # A read connection runs in autocommit and never writes: nothing to roll back when its
+        # session closes, nor to reset when it goes back to the pool (on SQLite each rollback
+        # is a trip through aiosqlite's thread). Not for writes: SQLite's write connections are
+        # in the driver's autocommit too, their transactions begun by `_on_begin`.
         pool["pool_reset_on_return"] = None
+        pool["skip_autocommit_rollback"] = True
     if url.startswith("sqlite"):
         # aiosqlite logs every call with its parameters at DEBUG: never that far down.
         driver_log = logging.getLogger("aiosqlite")
