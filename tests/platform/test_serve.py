@@ -41,3 +41,31 @@ def test_readyz_logs_nothing_at_info(client, caplog):
     with caplog.at_level(logging.INFO):
         assert client.get("/readyz").status_code == 200
     assert [r.getMessage() for r in caplog.records if r.name.startswith("alembic")] == []
+
+
+def test_a_process_settles_its_memory_once_as_it_starts_serving():
+    """What start-up made is frozen out of the collector's reach, and the young generation is
+    collected every 10,000 objects rather than 700; a second app changes nothing."""
+    script = (
+        "import gc; from app.main import YOUNG_GENERATION, settle_memory; "
+        "before = gc.get_threshold(); settle_memory(); frozen = gc.get_freeze_count(); "
+        "gc.set_threshold(*before); settle_memory(); "
+        "print(frozen > 1000, gc.get_freeze_count() == frozen, gc.get_threshold() == before, "
+        "YOUNG_GENERATION)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "True", "10000"]
+
+
+def test_settling_memory_sets_the_young_generation_threshold():
+    script = (
+        "import gc; from app.main import settle_memory; settle_memory(); print(*gc.get_threshold())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["10000", "10", "10"]
