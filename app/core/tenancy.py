@@ -3,6 +3,7 @@
 import uuid
 from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import ColumnElement, Table, bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -22,6 +23,19 @@ M = TypeVar("M", bound=HasTenant)
 
 def scoped(model: type[M], principal: Principal) -> SelectOfScalar[M]:
     return select(model).where(model.firm_account_id == principal.firm_account_id)
+
+
+_FIRM = "tenant_firm_account_id"
+
+
+def in_firm(table: Table) -> ColumnElement[bool]:
+    """The tenant filter of a statement built once and executed many times: execute it with
+    `firm_params(principal)` among its parameters."""
+    return table.c.firm_account_id == bindparam(_FIRM)
+
+
+def firm_params(principal: Principal) -> dict[str, Any]:
+    return {_FIRM: principal.firm_account_id}
 
 
 async def get_scoped(
