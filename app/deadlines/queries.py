@@ -26,6 +26,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.authorizations.models import (
@@ -39,7 +40,7 @@ from app.claims.claw_backs.models import ClawBack, ClawBackStatus
 from app.claims.models import Claim, ClaimStatus
 from app.core.dates import add_months
 from app.core.principal import Principal
-from app.core.tenancy import firm_params, in_firm
+from app.core.tenancy import firm_params, in_firm, scoped
 from app.deadlines.models import DeadlineKind
 
 FILED = (ClaimStatus.filed, ClaimStatus.validated, ClaimStatus.paid)
