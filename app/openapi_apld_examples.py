@@ -1,5 +1,6 @@
 """Example answers of the APLD operations (R35–R38), by component schema: an agreement of
-Boulangerie Martin validated in January 2021 and its first bilan, as the service answers them.
+Boulangerie Martin validated in January 2021 and its first bilan, as the service answers them;
+and the payroll software's API client of Cabinet Durand.
 tests/platform/test_examples.py validates each against its schema."""
 
 from typing import Any
@@ -67,4 +68,24 @@ RENEWAL: dict[str, Any] = {
     "updated_at": "2026-12-02T09:31:12.553082Z",
 }
 
-APLD_EXAMPLES: dict[str, Any] = {"AgreementPublic": AGREEMENT, "RenewalPublic": RENEWAL}
+API_CLIENT: dict[str, Any] = {
+    "id": "0190f1d2-7c8d-7e9f-a011-3c4d5e6f7081",
+    "client_id": "0190f1d2-7c8d-7e9f-a011-3c4d5e6f7081",
+    "name": "Logiciel de paie",
+    "role": "owner",
+    "scopes": ["claims:read", "claims:write", "events:read"],
+    "expires_at": None,
+    "last_used_at": "2021-01-05T08:00:00Z",
+    "revoked_at": None,
+    "previous_secret_valid_until": None,
+    "created_by": "0190f1c0-2b41-7a52-9c63-7d8e9fa0b1c2",
+    "created_at": "2021-01-04T17:30:00Z",
+}
+
+APLD_EXAMPLES: dict[str, Any] = {
+    "AgreementPublic": AGREEMENT,
+    "RenewalPublic": RENEWAL,
+    "ApiClientPublic": API_CLIENT,
+    "ApiClientWithSecret": API_CLIENT
+    | {"client_secret": "kq3V0s8w1yQbJ2c7Xf5ZrN4hTmA9uLpE6dGiHoWxYzC"},
+}

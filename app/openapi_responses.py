@@ -281,6 +281,7 @@ def _event(n: int, action: str, resource_id: str, before: str | None, after: str
         "id": f"0190f1c6-{n:04x}-7a00-8b00-0c0d0e0f1a2b",
         "action": action,
         "actor_id": _OWNER_ID,
+        "actor_api_client_id": None,
         "at": f"2020-03-{22 + n}T09:00:00Z",
         "resource_type": action.split(".")[0],
         "resource_id": resource_id,
