@@ -45,12 +45,14 @@ async def file_claim(
     not_in_future("filed_on", filed_on, today)
     lines = (await queries.lines_of(session, [claim.id]))[claim.id]
     if claim.request_id is None:
-        # R41: an APLD claim; its authorization, R39 and R40 are checked there
+        # R41: an APLD claim; its authorization, R39 and R40 are checked there. The agreement
+        # and the client are locked before the contract, in the order ordinary claims take.
+        scope = await apld.relock(session, principal, claim, now)
         contract = await contracts.require_contract(
             session, principal, client_id=claim.client_id, on=filed_on
         )
         rules.check_payroll_paid(claim.payroll_paid_on, claim.month_on, filed_on)
-        await apld.check_filing(session, principal, claim, lines, filed_on=filed_on, now=now)
+        await apld.check_filing(session, claim, lines, scope, filed_on=filed_on)
     else:
         request, terms = await lock_scope(session, principal, claim.request_id, now)
         contract = await contracts.require_contract(

@@ -133,7 +133,6 @@ async def check_meter(
     claim: Claim,
     lines: Sequence[Any],
     neutralise: bool,
-    now: datetime,
 ) -> None:
     """R39 at filing: per employee of the claim, the hours not worked of the agreement's other
     counted claims plus this one stay within the maximum reduction of the whole duration."""

@@ -176,16 +176,15 @@ async def create_claim(
 
 async def check_filing(
     session: AsyncSession,
-    principal: Principal,
     claim: Claim,
     lines: Sequence[Any],
+    scope: ApldScope,
     *,
     filed_on: date,
-    now: datetime,
 ) -> None:
     """R19–R21 read for APLD (the authorization of the month, decided by the filing date; the
-    time bar from its end), R39 for each employee, R40 against the ordinary claims."""
-    scope = await relock(session, principal, claim, now)
+    time bar from its end), R39 for each employee, R40 against the ordinary claims; under the
+    locks of `relock`."""
     decided = scope.decided.get(scope.period.sequence)
     if decided is None or decided > filed_on:
         raise NotAuthorizedYet(
@@ -194,5 +193,5 @@ async def check_filing(
         )
     rules.check_time_bar(filed_on, scope.period.end_on)
     check_lines(claim.month_on, lines)
-    await meter.check_meter(session, scope.agreement, claim, lines, scope.neutralise, now)
+    await meter.check_meter(session, scope.agreement, claim, lines, scope.neutralise)
     await meter.check_no_cumulation(session, claim, lines)
