@@ -146,3 +146,37 @@ def test_the_time_bar_runs_from_the_authorizations_end(client: TestClient):
     assert_problem(late, 409, "claim_time_barred")
     last_day = client.post(path, headers=ctx["headers"], json={"filed_on": "2022-01-03"})
     assert last_day.status_code == 200, last_day.text
+
+
+def test_a_paid_apld_claim_is_corrected_and_clawed_back_like_any_claim(client: TestClient):
+    ctx = ready_establishment(client)
+    h = ctx["headers"]
+    agreement = decided_agreement(client, ctx)
+    claim = apld_claim(client, ctx, agreement["id"], "2021-07", payroll_paid_on="2021-07-30")
+    claim_id = claim.json()["id"]
+    walk_claim(
+        client,
+        h,
+        claim_id,
+        [
+            ("file", {"filed_on": "2021-08-02"}),
+            ("validate", {"on": "2021-08-10"}),
+            ("paid", {"paid_on": "2021-08-20", "amount": "600.00"}),
+        ],
+    )
+    clawed = client.post(
+        f"/v1/claims/{claim_id}/claw-backs",
+        headers=h,
+        json={"amount": "50.00", "reason": "Trop-perçu", "noticed_on": "2021-09-01"},
+    )
+    assert clawed.status_code == 201, clawed.text
+    correction = client.post(
+        f"/v1/claims/{claim_id}/corrections",
+        headers=h,
+        json={"lines": [line(hours_not_worked="60")]},
+    )
+    assert correction.status_code == 201, correction.text
+    body = correction.json()
+    assert (body["scheme"], body["version"], body["corrects_id"]) == ("apld", 2, claim_id)
+    # still the APLD table: 60 h at 7.50 €
+    assert body["total_allocation"] == "450.00"
