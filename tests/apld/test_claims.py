@@ -5,7 +5,13 @@ from fastapi.testclient import TestClient
 
 from tests.apld.support import apld_claim, decided_agreement
 from tests.support.builders import make_establishment
-from tests.support.lifecycle import line, ready_establishment, walk_claim
+from tests.support.lifecycle import (
+    create_request,
+    file_request,
+    line,
+    ready_establishment,
+    walk_claim,
+)
 from tests.support.problems import assert_problem
 
 NIR = "1 85 05 78 006 084 91"
@@ -180,3 +186,59 @@ def test_a_paid_apld_claim_is_corrected_and_clawed_back_like_any_claim(client: T
     assert (body["scheme"], body["version"], body["corrects_id"]) == ("apld", 2, claim_id)
     # still the APLD table: 60 h at 7.50 €
     assert body["total_allocation"] == "450.00"
+
+
+def test_apld_hours_stay_outside_the_ordinary_annual_quota(client: TestClient):
+    # R41: 910 h under APLD in 2022-01 – 2022-06, then 100 h on an ordinary claim of 2022-07:
+    # 1,010 h in the year, above 2022's quota of 1,000 h, which counts ordinary claims only
+    ctx = ready_establishment(client)
+    agreement = decided_agreement(
+        client,
+        ctx,
+        start_on="2022-01-03",
+        filed_at="2021-12-01T10:00:00+01:00",
+        decided_on="2021-12-10",
+    )
+    full = [line(hours_not_worked="151.67")]
+    for month in range(1, 7):
+        paid = f"2022-{month:02d}-28"
+        claim = apld_claim(client, ctx, agreement["id"], f"2022-{month:02d}", full, paid)
+        filed = client.post(
+            f"/v1/claims/{claim.json()['id']}/file",
+            headers=ctx["headers"],
+            json={"filed_on": "2022-07-01"},
+        )
+        assert filed.status_code == 200, filed.text
+    request = create_request(
+        client, ctx, start_on="2022-07-04", end_on="2022-07-31", forecast_hours="500"
+    )
+    response = file_request(client, ctx, request["id"], "2022-07-01T10:00:00+02:00")
+    assert response.status_code == 200, response.text
+    decided = client.post(
+        f"/v1/authorization-requests/{request['id']}/decision",
+        headers=ctx["headers"],
+        json={
+            "outcome": "accepted",
+            "decided_on": "2022-07-02",
+            "decision_number": "DEC-2022-7",
+            "authorized_hours": "500",
+            "authorized_employees": 4,
+        },
+    )
+    assert decided.status_code == 200, decided.text
+    ordinary = client.post(
+        f"/v1/authorization-requests/{request['id']}/claims",
+        headers=ctx["headers"],
+        json={
+            "month": "2022-07",
+            "payroll_paid_on": "2022-07-29",
+            "lines": [line(hours_not_worked="100")],
+        },
+    )
+    assert ordinary.status_code == 201, ordinary.text
+    filed = client.post(
+        f"/v1/claims/{ordinary.json()['id']}/file",
+        headers=ctx["headers"],
+        json={"filed_on": "2022-08-01"},
+    )
+    assert filed.status_code == 200, filed.text
