@@ -14,6 +14,7 @@ from app.audit.routes import router as events_router
 from app.auth.deps import authenticate
 from app.auth.routes import router as auth_router
 from app.authorizations.routes import router as authorizations_router
+from app.claims.apld.routes import router as apld_claims_router
 from app.claims.claw_backs.routes import router as claw_backs_router
 from app.claims.routes import router as claims_router
 from app.clients.routes import clients, establishments
@@ -188,6 +189,7 @@ def create_app(
         authorizations_router,
         apld_router,
         claims_router,
+        apld_claims_router,
         claw_backs_router,
         deadlines_router,
         events_router,

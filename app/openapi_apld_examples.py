@@ -1,9 +1,12 @@
 """Example answers of the APLD operations (R35–R38), by component schema: an agreement of
-Boulangerie Martin validated in January 2021 and its first bilan, as the service answers them;
-and the payroll software's API client of Cabinet Durand.
+Boulangerie Martin validated in January 2021, its first bilan, an APLD claim and the meter of
+an employee (R39, R41), as the service answers them; and the payroll software's API client of
+Cabinet Durand.
 tests/platform/test_examples.py validates each against its schema."""
 
 from typing import Any
+
+from app.openapi_responses import _DRAFT_CLAIM, _LINE
 
 AGREEMENT: dict[str, Any] = {
     "id": "0190f1d0-5a6b-7c8d-9e0f-1a2b3c4d5e6f",
@@ -68,6 +71,32 @@ RENEWAL: dict[str, Any] = {
     "updated_at": "2026-12-02T09:31:12.553082Z",
 }
 
+# R41: 40 h at 12.50 EUR in 2021-07: 70 % (8.75 EUR) and 60 % (7.50 EUR) of the APLD table.
+APLD_CLAIM: dict[str, Any] = {
+    **_DRAFT_CLAIM,
+    "id": "0190f1d3-8d9e-7fa0-b122-4d5e6f708192",
+    "scheme": "apld",
+    "request_id": None,
+    "apld_agreement_id": AGREEMENT["id"],
+    "establishment_id": AGREEMENT["establishment_ids"][0],
+    "month": "2021-07",
+    "payroll_paid_on": "2021-07-30",
+    "total_allocation": "300.00",
+    "employer_cost": "50.00",
+    "expected_allocation": "300.00",
+    "created_at": "2021-08-01T10:00:00Z",
+    "lines": [{**_LINE, "allocation_per_hour": "7.5000", "allocation_amount": "300.00"}],
+}
+
+METER_ENTRY: dict[str, Any] = {
+    "employee_ref": "E001",
+    "employee_name": "Martin Dupont",
+    "nir": "1 ** ** ** *** *** 91",
+    "used": "303.34",
+    "allowed": "1456.03",
+    "left": "1152.69",
+}
+
 API_CLIENT: dict[str, Any] = {
     "id": "0190f1d2-7c8d-7e9f-a011-3c4d5e6f7081",
     "client_id": "0190f1d2-7c8d-7e9f-a011-3c4d5e6f7081",
@@ -85,6 +114,7 @@ API_CLIENT: dict[str, Any] = {
 APLD_EXAMPLES: dict[str, Any] = {
     "AgreementPublic": AGREEMENT,
     "RenewalPublic": RENEWAL,
+    "MeterEntry": METER_ENTRY,
     "ApiClientPublic": API_CLIENT,
     "ApiClientWithSecret": API_CLIENT
     | {"client_secret": "kq3V0s8w1yQbJ2c7Xf5ZrN4hTmA9uLpE6dGiHoWxYzC"},

@@ -110,6 +110,12 @@ REQUEST_EXAMPLES: dict[str, Any] = {
     "apld-renewals-create": {"bilan_on": "2021-06-25", "document": "(the PDF file)"},
     "apld-renewals-decide": {"outcome": "granted", "decided_on": "2021-07-02"},
     "claims-create": {"month": "2020-04", "payroll_paid_on": "2020-04-30", "lines": [_LINE]},
+    "apld-claims-create": {
+        "establishment_id": "0190f1c3-1d2e-7f40-8a5b-6c7d8e9f0a1b",
+        "month": "2021-07",
+        "payroll_paid_on": "2021-07-30",
+        "lines": [_LINE],
+    },
     "claims-update": {"lines": [{**_LINE, "hours_not_worked": "45.00"}]},
     "claims-correct": {"lines": [{**_LINE, "hours_not_worked": "42.00"}]},
     "claims-file": {"filed_on": "2020-05-04"},

@@ -63,12 +63,21 @@ LINKS: dict[str, dict[str, tuple[str, str | None]]] = {
         "GetApldAgreement": ("apld-agreements-get", "agreement_id"),
         "UpdateApldAgreement": ("apld-agreements-update", "agreement_id"),
         "FileApldAgreement": ("apld-agreements-file", "agreement_id"),
+        "CreateApldClaim": ("apld-claims-create", "agreement_id"),
+        "ReadApldMeter": ("apld-agreements-meter", "agreement_id"),
     },
     "apld-renewals-create": {
         "GetApldRenewal": ("apld-renewals-get", "renewal_id"),
         "DecideApldRenewal": ("apld-renewals-decide", "renewal_id"),
     },
     "amendments-file": {"DecideAmendment": ("amendments-decide", "amendment_id")},
+    "apld-claims-create": {
+        "GetClaim": ("claims-get", "claim_id"),
+        "UpdateClaim": ("claims-update", "claim_id"),
+        "DeleteClaim": ("claims-delete", "claim_id"),
+        "FileClaim": ("claims-file", "claim_id"),
+        "ExportClaim": ("claims-export", "claim_id"),
+    },
     "claims-create": {
         "GetClaim": ("claims-get", "claim_id"),
         "UpdateClaim": ("claims-update", "claim_id"),

@@ -211,7 +211,9 @@ _TOTALS = {
 }
 _DRAFT_CLAIM = {
     "id": _CLAIM_ID,
+    "scheme": "ordinary",
     "request_id": _REQUEST_ID,
+    "apld_agreement_id": None,
     "establishment_id": _ESTABLISHMENT_ID,
     "month": "2020-04",
     "version": 1,

@@ -4,6 +4,7 @@ as filed, validated, rejected..., by operation id and status."""
 
 from typing import Any
 
+from app.openapi_apld_examples import APLD_CLAIM
 from app.openapi_responses import (
     _AMENDMENT,
     _CLAIM_ID,
@@ -82,6 +83,7 @@ OPERATION_EXAMPLES: dict[tuple[str, str], Any] = {
         "decided_on": "2020-06-25",
     },
     ("claims-create", "201"): {**_DRAFT_CLAIM, **_CLAIM_LINES},
+    ("apld-claims-create", "201"): APLD_CLAIM,
     ("claims-update", "200"): {**_DRAFT_CLAIM, **_CLAIM_LINES},
     ("claims-file", "200"): {**_FILED_CLAIM, **_CLAIM_LINES},
     ("claims-validate", "200"): {**_VALIDATED_CLAIM, **_CLAIM_LINES},

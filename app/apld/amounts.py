@@ -3,7 +3,7 @@ be wired into APLD claims. The APLD table is app/apld/parameters.toml; the ordin
 (R41's raised allocation) are the legal table's."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +11,7 @@ from app.apld.rules import is_neutralised
 from app.apld.table import ApldTable, apld_table
 from app.core.dates import add_months
 from app.legal.amounts import per_hour
-from app.legal.table import ParameterTable, Regime, parameter_table
+from app.legal.table import MonthParameters, ParameterTable, Regime, parameter_table
 
 ZERO = Decimal(0)
 
@@ -133,4 +133,35 @@ def hourly_amounts(
         allocation_rate=rate,
         allocation_floor=floor,
         applied=tuple(applied),
+    )
+
+
+def month_parameters(
+    month: date,
+    regime: Regime = Regime.general,
+    *,
+    table: ApldTable | None = None,
+    ordinary: ParameterTable | None = None,
+) -> MonthParameters:
+    """R41 as the month's parameters of an APLD line, for the line pricing of R23 and R27–R33
+    (categories, net ceiling, declared pair, RMM): the APLD rates and floors, the indemnity base
+    always capped, the ordinary regime's allocation rate and floor where raised and higher; the
+    rest (net ceiling, legal hours, RMM) is the ordinary month's. Per hour, a standard line
+    comes out as `hourly_amounts` says."""
+    row = (table or apld_table()).amounts_for(month)
+    legal = ordinary or parameter_table()
+    regular = legal.for_month(month, regime)
+    rate, floor = row.allocation_rate, row.allocation_floor
+    if row.raised and regular.allocation_rate > rate:
+        rate, floor = regular.allocation_rate, regular.allocation_floor
+    return replace(
+        regular,
+        smic_hourly=row.smic_hourly,
+        hourly_cap=legal.cap_multiple * row.smic_hourly,
+        indemnity_rate=row.indemnity_rate,
+        allocation_rate=rate,
+        indemnity_floor=row.indemnity_floor,
+        allocation_floor=floor,
+        base_cap=True,
+        source=f"APLD table ({row.first_month:%Y-%m} – {row.last_month:%Y-%m})",
     )

@@ -43,3 +43,13 @@ class IncompleteDecision(DomainError):
         super().__init__(
             "An acceptance carries its number, hours and employees (R17)", errors=errors
         )
+
+
+class MotiveRestrictedByApld(DomainError):
+    """R40: an ordinary request of an establishment under an APLD authorization."""
+
+    status, code, title = 422, "apld_motive_restricted", "Motive not open under APLD"
+
+    def __init__(self, detail: str) -> None:
+        error = FieldError(location="body", field="motive", type=self.code, message=detail)
+        super().__init__(detail, errors=[error])

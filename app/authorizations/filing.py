@@ -1,16 +1,19 @@
 """Filing an authorization request: contract, habilitation, completeness, window, length,
-overlap and CSE opinion, all checked at once where they can be (R6, R9, R11–R15)."""
+overlap and CSE opinion, all checked at once where they can be (R6, R9, R11–R15); the
+motives left under an APLD authorization (R40)."""
 
 import uuid
 from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.apld import coverage as apld_coverage
 from app.authorizations import rules, service
 from app.authorizations.errors import (
     CseOpinionRequired,
     FilingWindowClosed,
     IncompleteRequest,
+    MotiveRestrictedByApld,
     PeriodTooLong,
 )
 from app.authorizations.models import (
@@ -58,6 +61,29 @@ async def check_length(
             )
 
 
+async def check_apld_motive(
+    session: AsyncSession, principal: Principal, request: AuthorizationRequest, filed_on: date
+) -> None:
+    """R40: while an APLD authorization covers the establishment, an ordinary request for it
+    (employees outside APLD) uses motives 2 to 5, never the economic downturn."""
+    assert request.start_on and request.end_on
+    covering = await apld_coverage.authorizations_covering(
+        session,
+        principal,
+        establishment_id=request.establishment_id,
+        start_on=request.start_on,
+        end_on=request.end_on,
+        on=filed_on,
+    )
+    if covering:
+        agreement, period = covering[0]
+        raise MotiveRestrictedByApld(
+            f"APLD authorization {period.sequence} of agreement {agreement.id} covers the "
+            f"establishment from {period.start_on} to {period.end_on}: an ordinary request over "
+            "it uses motives 2 to 5, not the economic downturn (R40)"
+        )
+
+
 async def file_request(
     session: AsyncSession,
     principal: Principal,
@@ -102,6 +128,8 @@ async def file_request(
             ]
         )
     assert request.start_on and request.end_on
+    if request.motive == Motive.economic_downturn:
+        await check_apld_motive(session, principal, request, filed_on)
     deadline = rules.filing_deadline(request.motive, request.start_on)
     if filed_on > deadline:
         raise FilingWindowClosed(

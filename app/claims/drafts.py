@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit import service as audit
 from app.claims import queries, rules, writes
+from app.claims.apld import service as apld
 from app.claims.errors import DuplicateClaimMonth
 from app.claims.models import (
     Claim,
@@ -38,6 +39,13 @@ from app.errors import InvalidTransition
 
 # The claims that leave their month free to be claimed again, as the next version.
 CLOSED = (ClaimStatus.rejected, ClaimStatus.withdrawn)
+
+
+def _check_lines(month_on: date, lines: Sequence[LineInput], *, apld_claim: bool) -> None:
+    if apld_claim:
+        apld.check_lines(month_on, lines)
+    else:
+        rules.check_lines(month_on, lines)
 
 
 async def create_claim(
@@ -101,12 +109,17 @@ async def create_correction(
         raise InvalidTransition(
             "claim", original.status, "corrected (only a paid or withdrawn claim is)"
         )
-    _, terms = await lock_scope(session, principal, original.request_id, now)
+    terms = None
+    if original.request_id is not None:
+        _, terms = await lock_scope(session, principal, original.request_id, now)
+    else:
+        await apld.relock(session, principal, original, now)
     if data.payroll_paid_on is not None:
         not_in_future("payroll_paid_on", data.payroll_paid_on, today)
     correction = Claim(
         firm_account_id=principal.firm_account_id,
         request_id=original.request_id,
+        apld_agreement_id=original.apld_agreement_id,
         establishment_id=original.establishment_id,
         client_id=original.client_id,
         month_on=original.month_on,
@@ -122,7 +135,7 @@ async def create_correction(
             LineInput.model_validate(ln, from_attributes=True)
             for ln in (await queries.lines_of(session, [original.id]))[original.id]
         ]
-    rules.check_lines(correction.month_on, inputs)
+    _check_lines(correction.month_on, inputs, apld_claim=terms is None)
     public, details = stored_and_public(
         correction, inputs, await client_regime(session, correction)
     )
@@ -133,9 +146,11 @@ async def create_correction(
         {
             "uq_claim_request_id_month_on_version": lambda: DuplicateClaimMonth(month),
             "uq_claim_corrects_id": lambda: DuplicateClaimMonth(month),
+            apld.UNIQUE: lambda: DuplicateClaimMonth(month),
         },
     )
-    await check_limits(session, correction, inputs, terms)
+    if terms is not None:
+        await check_limits(session, correction, inputs, terms)
     await writes.insert_lines(session, writes.line_rows(correction, inputs, details))
     await record(session, principal, correction, "created", None, now)
     await session.flush()
@@ -156,7 +171,11 @@ async def update_claim(
         raise InvalidTransition("claim", claim.status, "edited (filed claims are immutable, R24)")
     if not data.model_fields_set:  # nothing to change: no new `updated_at`, no event
         return await present(session, claim)
-    _, terms = await lock_scope(session, principal, claim.request_id, now)
+    terms = None
+    if claim.request_id is not None:
+        _, terms = await lock_scope(session, principal, claim.request_id, now)
+    else:
+        await apld.relock(session, principal, claim, now)
     if "payroll_paid_on" in data.model_fields_set:
         if data.payroll_paid_on is not None:
             not_in_future("payroll_paid_on", data.payroll_paid_on, today)
@@ -164,8 +183,9 @@ async def update_claim(
     regime = await client_regime(session, claim)
     claim.updated_at = now
     if data.lines is not None:
-        rules.check_lines(claim.month_on, data.lines)
-        await check_limits(session, claim, data.lines, terms)
+        _check_lines(claim.month_on, data.lines, apld_claim=terms is None)
+        if terms is not None:
+            await check_limits(session, claim, data.lines, terms)
         public, details = stored_and_public(claim, data.lines, regime)
         await writes.delete_lines(session, claim)
         await writes.insert_lines(session, writes.line_rows(claim, data.lines, details))

@@ -10,6 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.authorizations import rules as auth_rules
 from app.authorizations.errors import RequestNotAccepted
 from app.claims import queries, rules
+from app.claims.apld import meter
+from app.claims.apld import service as apld
 from app.claims.models import ClaimPublic, ClaimStatus
 from app.claims.service import (
     check_limits,
@@ -41,17 +43,28 @@ async def file_claim(
     if claim.status != ClaimStatus.draft:
         raise InvalidTransition("claim", claim.status, "filed")
     not_in_future("filed_on", filed_on, today)
-    request, terms = await lock_scope(session, principal, claim.request_id, now)
-    contract = await contracts.require_contract(
-        session, principal, client_id=request.client_id, on=filed_on
-    )
-    rules.check_payroll_paid(claim.payroll_paid_on, claim.month_on, filed_on)
-    if not auth_rules.accepted_by(request, filed_on):
-        raise RequestNotAccepted(f"not yet accepted on {filed_on}")
-    rules.check_month(claim.month_on, terms.start_on, terms.end_on)
-    rules.check_time_bar(filed_on, terms.end_on)
     lines = (await queries.lines_of(session, [claim.id]))[claim.id]
-    await check_limits(session, claim, lines, terms)
+    if claim.request_id is None:
+        # R41: an APLD claim; its authorization, R39 and R40 are checked there. The agreement
+        # and the client are locked before the contract, in the order ordinary claims take.
+        scope = await apld.relock(session, principal, claim, now)
+        contract = await contracts.require_contract(
+            session, principal, client_id=claim.client_id, on=filed_on
+        )
+        rules.check_payroll_paid(claim.payroll_paid_on, claim.month_on, filed_on)
+        await apld.check_filing(session, claim, lines, scope, filed_on=filed_on)
+    else:
+        request, terms = await lock_scope(session, principal, claim.request_id, now)
+        contract = await contracts.require_contract(
+            session, principal, client_id=request.client_id, on=filed_on
+        )
+        rules.check_payroll_paid(claim.payroll_paid_on, claim.month_on, filed_on)
+        if not auth_rules.accepted_by(request, filed_on):
+            raise RequestNotAccepted(f"not yet accepted on {filed_on}")
+        rules.check_month(claim.month_on, terms.start_on, terms.end_on)
+        rules.check_time_bar(filed_on, terms.end_on)
+        await check_limits(session, claim, lines, terms)
+        await meter.check_no_cumulation(session, claim, lines)  # R40
     # R24: a filed claim is immutable, amounts included: each line keeps the regime and the
     # amounts computed now, whatever later change of the client's regime (even backdated) or
     # revision of the legal table. The lines are written again with them (two statements).

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field as Constrained
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.authorizations.models import RequestStatus
@@ -37,6 +37,11 @@ class ClaimStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
+class ClaimScheme(StrEnum):
+    ordinary = "ordinary"
+    apld = "apld"
+
+
 def _stored_total() -> Any:
     # The server default fills the rows that existed before the column (then the migration
     # computes them); the service always writes the value itself.
@@ -47,6 +52,10 @@ def _stored_total() -> Any:
     )
 
 
+APLD_UNIQUE = "uq_claim_apld_agreement_id_establishment_id_month_on_version"
+_APLD_MONTH = ("apld_agreement_id", "establishment_id", "month_on", "version")
+
+
 class Claim(Versioned, table=True):
     """A monthly indemnity claim (DI) under an authorization request (R19–R24)."""
 
@@ -54,13 +63,17 @@ class Claim(Versioned, table=True):
     __table_args__ = (
         # One claim per request and month, and per version of it (corrections): R19, R24.
         UniqueConstraint("request_id", "month_on", "version"),
+        # An APLD claim (R41): one per agreement, establishment and month, and per version.
+        Index(APLD_UNIQUE, *_APLD_MONTH, unique=True),
+        CheckConstraint("(request_id IS NULL) <> (apld_agreement_id IS NULL)", name="one_scheme"),
         Index("ix_claim_firm_account_id_id", "firm_account_id", "id"),
         Index("ix_claim_client_month", "client_id", "month_on"),
     )
 
     id: uuid.UUID = id_field()
     firm_account_id: uuid.UUID = Field(foreign_key="firm_account.id")
-    request_id: uuid.UUID = Field(foreign_key="authorization_request.id")
+    request_id: uuid.UUID | None = Field(default=None, foreign_key="authorization_request.id")
+    apld_agreement_id: uuid.UUID | None = Field(default=None, foreign_key="apld_agreement.id")
     establishment_id: uuid.UUID = Field(foreign_key="establishment.id", index=True)
     client_id: uuid.UUID = Field(foreign_key="client.id")
     month_on: date
@@ -314,7 +327,9 @@ class ClaimSummary(PublicModel):
     """List item: no employee lines, so no personal data (R22)."""
 
     id: uuid.UUID
-    request_id: uuid.UUID
+    scheme: ClaimScheme = Field(description="ordinary (under a DAP) or apld (R41)")
+    request_id: uuid.UUID | None = Field(description="The DAP; null for an APLD claim")
+    apld_agreement_id: uuid.UUID | None = Field(description="The APLD agreement (R41), or null")
     establishment_id: uuid.UUID
     month: str
     version: int

@@ -108,6 +108,7 @@ def counted(*where: Any, claiming: Claimed | None = None) -> Subquery:
     columns: list[Any] = [
         col(Claim.id),
         col(Claim.request_id),
+        col(Claim.month_on),
         col(Claim.total_hours),
         col(Claim.total_allocation),
         col(Claim.expected_allocation),
@@ -115,7 +116,13 @@ def counted(*where: Any, claiming: Claimed | None = None) -> Subquery:
         col(Claim.clawed_back),
         func.row_number()
         .over(
-            partition_by=(col(Claim.request_id), col(Claim.month_on)),
+            # an APLD claim's month is its agreement's and establishment's (R41)
+            partition_by=(
+                col(Claim.request_id),
+                col(Claim.apld_agreement_id),
+                col(Claim.establishment_id),
+                col(Claim.month_on),
+            ),
             order_by=col(Claim.version).desc(),
         )
         .label("rank"),
@@ -157,6 +164,7 @@ async def hours_taken_in_year(
         return {}
     claims = counted(
         col(Claim.client_id) == client_id,
+        col(Claim.request_id).is_not(None),  # APLD lines are outside the quota (R41)
         col(Claim.month_on) >= date(year, 1, 1),
         col(Claim.month_on) <= date(year, 12, 1),
         claiming=claiming,
@@ -209,7 +217,9 @@ async def totals_per_request(
     """Per request of the establishment, over its counted claims: hours, expected allocation
     (as of payment once paid), paid amount, issued claw-backs (R42) and the number of claims.
     One statement."""
-    claims = counted(col(Claim.establishment_id) == establishment_id)
+    claims = counted(
+        col(Claim.establishment_id) == establishment_id, col(Claim.request_id).is_not(None)
+    )
     c = claims.c
     columns: list[Any] = [
         c.request_id,

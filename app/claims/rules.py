@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
+from app.apld import amounts as apld_amounts
 from app.authorizations import rules as auth_rules
 from app.claims.errors import (
     AnnualQuotaExceeded,
@@ -161,10 +162,11 @@ AMOUNT_COLUMNS = (
 
 
 def line_details(
-    month_on: date, lines: Iterable[PricedLine], client_regime: Regime
+    month_on: date, lines: Iterable[PricedLine], client_regime: Regime, *, apld: bool = False
 ) -> list[dict[str, Any]]:
     """R23, R28–R34: each line's amounts with the parameters of the month and the line's
-    regime (its own, or else the client's for that month; R34's from 2021-04)."""
+    regime (its own, or else the client's for that month; R34's from 2021-04); an APLD
+    claim's with the APLD table's (R41)."""
     table = parameter_table()
     # the month's parameters, once per regime and kind of line
     params: dict[tuple[Regime, bool], MonthParameters] = {}
@@ -173,7 +175,11 @@ def line_details(
         regime = line.regime or client_regime
         key = (regime, line.absence_reason is not None)
         if key not in params:
-            params[key] = line_rules.month_parameters(month_on, line, regime, table)
+            params[key] = (
+                apld_amounts.month_parameters(month_on, regime, ordinary=table)
+                if apld
+                else line_rules.month_parameters(month_on, line, regime, table)
+            )
         amounts = line_rules.price_line(params[key], line)
         # a shallow copy of the fields (dataclasses.asdict deep-copies each value)
         out.append(
@@ -217,5 +223,7 @@ def totals_of(lines: Sequence[HoursLine], details: Sequence[Mapping[str, Any]]) 
     )
 
 
-def claim_totals(month_on: date, lines: Sequence[PricedLine], client_regime: Regime) -> Totals:
-    return totals_of(lines, line_details(month_on, lines, client_regime))
+def claim_totals(
+    month_on: date, lines: Sequence[PricedLine], client_regime: Regime, *, apld: bool = False
+) -> Totals:
+    return totals_of(lines, line_details(month_on, lines, client_regime, apld=apld))

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.apld import service as agreements
 from app.audit import service as audit
 from app.authorizations import rules as auth_rules
 from app.authorizations import service as requests
@@ -27,6 +28,7 @@ from app.claims.models import (
     Claim,
     ClaimLine,
     ClaimPublic,
+    ClaimScheme,
     ClaimStatus,
     ClaimSummary,
     EstablishmentSummary,
@@ -51,6 +53,7 @@ ZERO = rules.ZERO
 def _totals_view(claim: Any, totals: rules.Totals) -> dict[str, Any]:
     """The totals fields of a claim's answer; `claim` is a Claim or a row of its columns."""
     return {
+        "scheme": ClaimScheme.ordinary if claim.apld_agreement_id is None else ClaimScheme.apld,
         "month": claim.month_on.strftime("%Y-%m"),
         **totals.as_columns(),
         "employer_cost": totals.employer_cost,
@@ -85,7 +88,11 @@ def _details(
         stored = [rules.stored_details(line) for line in lines if isinstance(line, ClaimLine)]
         if len(stored) == len(lines) and all(d is not None for d in stored):
             return stored  # type: ignore[return-value]
-    return rules.line_details(claim.month_on, lines, client_regime)
+    return rules.line_details(claim.month_on, lines, client_regime, apld=_apld(claim))
+
+
+def _apld(claim: Claim) -> bool:
+    return claim.apld_agreement_id is not None
 
 
 def _priced(
@@ -112,7 +119,7 @@ def stored_and_public(
     """The lines' amounts computed now, for the caller to store with the lines, and the totals
     written on the claim (saved with it) for lists and summaries to read instead of
     recomputing the lines: whenever its lines are written."""
-    details = rules.line_details(claim.month_on, lines, client_regime)
+    details = rules.line_details(claim.month_on, lines, client_regime, apld=_apld(claim))
     public, totals = _priced(claim, lines, details)
     claim.sqlmodel_update(totals.as_columns())
     claim.totals_regime = client_regime
@@ -157,6 +164,7 @@ async def list_claims(
     *,
     page: PageParams,
     request_id: uuid.UUID | None = None,
+    apld_agreement_id: uuid.UUID | None = None,
     establishment_id: uuid.UUID | None = None,
     status: ClaimStatus | None = None,
     month: str | None = None,
@@ -170,6 +178,9 @@ async def list_claims(
     if request_id is not None:
         await requests.get_request(session, principal, request_id)
         stmt = stmt.where(col(Claim.request_id) == request_id)
+    if apld_agreement_id is not None:
+        await agreements.get_agreement(session, principal, apld_agreement_id)
+        stmt = stmt.where(col(Claim.apld_agreement_id) == apld_agreement_id)
     if establishment_id is not None:
         stmt = stmt.where(col(Claim.establishment_id) == establishment_id)
     if status is not None:
@@ -188,7 +199,12 @@ async def list_claims(
     if stale:
         lines = await queries.lines_of(session, [r.id for r in stale])
         for r in stale:
-            recomputed[r.id] = rules.claim_totals(r.month_on, lines[r.id], Regime(r.regime_now))
+            recomputed[r.id] = rules.claim_totals(
+                r.month_on,
+                lines[r.id],
+                Regime(r.regime_now),
+                apld=r.apld_agreement_id is not None,
+            )
     items = []
     async for r in taking_turns(rows, every=25):
         totals = recomputed.get(r.id) or rules.Totals(
@@ -269,6 +285,7 @@ async def check_limits(
     """R22: employees per claim, hours over the request, and each employee's annual quota;
     what the other counted claims use is summed by the database."""
     rules.check_employees(len(lines), terms.employees)
+    assert claim.request_id is not None  # an ordinary claim's (R41: APLD has no such limits)
     claiming = (claim.request_id, claim.month_on)
     used = await queries.hours_used(session, claiming)
     rules.check_hours(rules.asked_hours(lines), used, terms.hours)

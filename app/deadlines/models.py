@@ -19,6 +19,7 @@ class DeadlineKind(StrEnum):
     apld_entry_deadline = "apld_entry_deadline"
     apld_tacit_decision = "apld_tacit_decision"
     apld_bilan = "apld_bilan"
+    apld_claim = "apld_claim"
 
 
 class Deadline(PublicModel):

@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.support.lifecycle import line
 from tests.support.pdf import PDF
 
 FILED_AT = "2021-01-05T09:30:00+01:00"
@@ -97,3 +98,49 @@ def grant(client: TestClient, ctx: dict[str, Any], renewal_id: str, decided_on: 
     )
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def decided_agreement(
+    client: TestClient,
+    ctx: dict[str, Any],
+    *,
+    filed_at: str = FILED_AT,
+    decided_on: str | None = "2021-01-15",
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A filed agreement, validated on `decided_on` (None: by silence, 15 days after filing).
+    By default: 2021-01-04 for 24 months at 40 %, decided after mid-December 2020, so months
+    2021-01 – 2021-06 are neutralised; the first authorization runs to 2021-07-03."""
+    body = filed_agreement(client, ctx, filed_at, **overrides)
+    if decided_on is None:
+        return body
+    response = decide(client, ctx, body["id"], outcome="validated", decided_on=decided_on)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def apld_claim(
+    client: TestClient,
+    ctx: dict[str, Any],
+    agreement_id: str,
+    month: str,
+    lines: list[dict[str, Any]] | None = None,
+    payroll_paid_on: str | None = None,
+    establishment_id: str | None = None,
+) -> Any:
+    body: dict[str, Any] = {
+        "establishment_id": establishment_id or ctx["establishment"]["id"],
+        "month": month,
+        "lines": lines or [line()],
+    }
+    if payroll_paid_on:
+        body["payroll_paid_on"] = payroll_paid_on
+    return client.post(
+        f"/v1/apld-agreements/{agreement_id}/claims", headers=ctx["headers"], json=body
+    )
+
+
+def file_claim(client: TestClient, ctx: dict[str, Any], claim_id: str, filed_on: str) -> Any:
+    return client.post(
+        f"/v1/claims/{claim_id}/file", headers=ctx["headers"], json={"filed_on": filed_on}
+    )

@@ -4,9 +4,12 @@ from datetime import UTC, datetime
 
 from tests.apld.support import (
     BEFORE_SILENCE,
+    apld_claim,
     create_agreement,
     decide,
+    decided_agreement,
     file_agreement,
+    file_claim,
     file_renewal,
     filed_agreement,
     upload,
@@ -133,12 +136,15 @@ def test_a_filed_agreement_shows_its_tacit_decision_then_the_bilan(client, clock
     agreement = filed_agreement(client, ctx)
     assert kinds(client, ctx) == [("apld_tacit_decision", "2021-01-20", False)]
     clock.current = datetime(2021, 3, 1, 12, tzinfo=UTC)  # validated by silence
+    # the claims of January and February are due by the time bar (R21, R41)
+    claims = [("apld_claim", "2022-01-03", False)] * 2
     assert kinds(client, ctx, establishment_id=ctx["establishment"]["id"]) == [
-        ("apld_bilan", "2021-07-03", False)
+        ("apld_bilan", "2021-07-03", False),
+        *claims,
     ]
     renewal = file_renewal(client, ctx, agreement["id"], "2021-03-01")
     assert renewal.status_code == 201, renewal.text
-    assert kinds(client, ctx) == []  # the bilan is filed; its decision has no silence rule
+    assert kinds(client, ctx) == claims  # the bilan is filed; its decision has no silence rule
 
 
 def test_deadlines_filtered_on_another_client_leave_the_agreement_out(client, clock):
@@ -153,3 +159,47 @@ def test_deadlines_filtered_on_another_client_leave_the_agreement_out(client, cl
     ]
     assert kinds(client, ctx, client_id=other["client"]["id"]) == []
     assert kinds(client, ctx, establishment_id=other["establishment"]["id"]) == []
+
+
+def test_each_elapsed_month_without_an_apld_claim_is_due_by_the_time_bar(client, clock):
+    ctx = ready_establishment(client)
+    agreement = decided_agreement(client, ctx)  # authorization 2021-01-04 – 2021-07-03
+    clock.current = datetime(2021, 4, 10, 12, tzinfo=UTC)
+    claim = apld_claim(client, ctx, agreement["id"], "2021-02", payroll_paid_on="2021-02-26")
+    assert file_claim(client, ctx, claim.json()["id"], "2021-03-02").status_code == 200
+    apld_claim(client, ctx, agreement["id"], "2021-03")  # a draft is not a claim yet
+
+    def due(**params):
+        response = client.get(
+            "/v1/deadlines", headers=ctx["headers"], params={"kind": "apld_claim", **params}
+        )
+        assert response.status_code == 200, response.text
+        return [
+            (
+                d["month"],
+                d["due_on"],
+                d["overdue"],
+                d["establishment_id"],
+                "drafts ready" in d["description"],
+            )
+            for d in response.json()["items"]
+        ]
+
+    est = ctx["establishment"]["id"]
+    # April has not elapsed; February is filed
+    assert due() == [
+        ("2021-01", "2022-01-03", False, est, False),
+        ("2021-03", "2022-01-03", False, est, True),
+    ]
+    clock.current = datetime(2022, 1, 3, 12, tzinfo=UTC)
+    assert {overdue for _, _, overdue, _, _ in due()} == {False}
+    clock.current = datetime(2022, 1, 4, 12, tzinfo=UTC)
+    assert {overdue for _, _, overdue, _, _ in due()} == {True}
+    assert [m for m, *_ in due()] == [
+        "2021-01",
+        "2021-03",
+        "2021-04",
+        "2021-05",
+        "2021-06",
+        "2021-07",
+    ]

@@ -26,6 +26,7 @@ NOT_CHECKED = {
     ("post", "/v1/clients/{client_id}/contracts"),
     ("post", "/v1/clients/{client_id}/apld-agreements"),
     ("post", "/v1/apld-agreements/{agreement_id}/renewals"),
+    ("post", "/v1/apld-agreements/{agreement_id}/claims"),
     ("post", "/v1/clients/{client_id}/regimes"),
     ("post", "/v1/establishments/{establishment_id}/authorization-requests"),
 }
