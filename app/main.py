@@ -14,6 +14,7 @@ from app.audit.routes import router as events_router
 from app.auth.deps import authenticate
 from app.auth.routes import router as auth_router
 from app.authorizations.routes import router as authorizations_router
+from app.bulk.routes import router as bulk_router
 from app.claims.claw_backs.routes import router as claw_backs_router
 from app.claims.routes import router as claims_router
 from app.clients.routes import clients, establishments
@@ -77,6 +78,10 @@ TAGS = [
     {"name": "claims", "description": "Monthly indemnity claims (DI), exports, summaries."},
     {"name": "amounts", "description": "Legal parameters and simulations (R23)."},
     {"name": "deadlines", "description": "What is due next (R25)."},
+    {
+        "name": "bulk",
+        "description": "Batches of up to 200 creates, and the CSV import of establishments.",
+    },
     {"name": "events", "description": "The audit trail (R26)."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -192,6 +197,7 @@ def create_app(
         deadlines_router,
         events_router,
         legal_router,
+        bulk_router,
     )
     for router in routers:
         app.router.routes.extend(router.routes)
