@@ -1,14 +1,14 @@
 """Batches and imports: what they take and what they answer. Each item is checked on its own
-(its schema, then the single create's rules), so a batch's body names the items' schema for the
-document but reads them as plain JSON values."""
+(its schema, then the single create's rules), so a batch's body names the items' model for the
+document but keeps them as the JSON values sent (`SkipValidation`): the service checks each."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import Field, WithJsonSchema
+from pydantic import Field, SkipValidation
 
 from app.claims.models import ClaimCreate, ClaimSummary
-from app.clients.models import ClientPublic, EstablishmentPublic
+from app.clients.models import ClientCreate, ClientPublic, EstablishmentCreate, EstablishmentPublic
 from app.core.models import InputModel, PublicModel
 from app.errors import ItemProblem
 from app.firms.rules import ESTABLISHMENT_LIMIT
@@ -23,29 +23,7 @@ PARTIAL_DESCRIPTION = (
 )
 
 
-def _items(schema: str) -> Any:
-    return Annotated[
-        list[Any],
-        Field(min_length=1, max_length=MAX_ITEMS),
-        WithJsonSchema(
-            {
-                "type": "array",
-                "items": {"$ref": f"#/components/schemas/{schema}"},
-                "minItems": 1,
-                "maxItems": MAX_ITEMS,
-            }
-        ),
-    ]
-
-
-class ClientBatch(InputModel):
-    items: _items("ClientCreate") = Field(description="1 to 200 clients, as `POST /v1/clients`")
-
-
-class EstablishmentBatch(InputModel):
-    items: _items("EstablishmentCreate") = Field(
-        description="1 to 200 establishments, as `POST /v1/establishments`"
-    )
+_COUNT = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class ClaimBatchEntry(ClaimCreate):
@@ -54,8 +32,20 @@ class ClaimBatchEntry(ClaimCreate):
     request_id: uuid.UUID
 
 
+class ClientBatch(InputModel):
+    items: Annotated[list[SkipValidation[ClientCreate]], _COUNT] = Field(
+        description="1 to 200 clients, as `POST /v1/clients`"
+    )
+
+
+class EstablishmentBatch(InputModel):
+    items: Annotated[list[SkipValidation[EstablishmentCreate]], _COUNT] = Field(
+        description="1 to 200 establishments, as `POST /v1/establishments`"
+    )
+
+
 class ClaimBatch(InputModel):
-    items: _items("ClaimBatchEntry") = Field(
+    items: Annotated[list[SkipValidation[ClaimBatchEntry]], _COUNT] = Field(
         description="1 to 200 draft claims, each for its request"
     )
 
@@ -103,3 +93,28 @@ class ClaimBatchResult(PublicModel):
     created: int
     failed: int
     items: list[ClaimOutcome]
+
+
+class ImportRow(PublicModel):
+    index: int = Field(description="The row's position among the file's rows, from 0")
+    line: int = Field(description="The row's line in the file (the header is line 1)")
+    status: int = Field(description="201: imported (a dry run: would be); else the problem's")
+    siret: str | None = Field(description="The row's SIRET, as read")
+    client_created: bool = Field(description="The row's client is new (its first row)")
+    client_id: uuid.UUID | None = Field(description="null in a dry run and for a refused row")
+    establishment_id: uuid.UUID | None = Field(
+        description="null in a dry run and for a refused row"
+    )
+    problem: ItemProblem | None = None
+
+
+class ImportReport(PublicModel):
+    dry_run: bool
+    written: bool = Field(description="false for a dry run: nothing was written")
+    rows: int
+    clients_created: int
+    establishments_created: int
+    failed: int
+    columns: dict[str, str] = Field(description="Each field read, and its column in the file")
+    ignored_columns: list[str] = Field(description="Columns of no known field, not read")
+    items: list[ImportRow]

@@ -1,9 +1,9 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 
 from app.auth.deps import Principal, Scoped
-from app.bulk import service
+from app.bulk import imports, service
 from app.bulk.models import (
     PARTIAL_DESCRIPTION,
     ClaimBatch,
@@ -12,15 +12,19 @@ from app.bulk.models import (
     ClientBatchResult,
     EstablishmentBatch,
     EstablishmentBatchResult,
+    ImportReport,
 )
+from app.bulk.rules import MAX_BYTES
 from app.core.clock import ClockDep
 from app.core.routing import CheckedRoute
+from app.core.uploads import read_limited, single_form_values
 from app.db import WriteSession
 from app.openapi import AUTH_PROBLEMS, problem_responses
 
 ClientsWrite = Annotated[Principal, Scoped("clients:write")]
 EstablishmentsWrite = Annotated[Principal, Scoped("establishments:write")]
 ClaimsWrite = Annotated[Principal, Scoped("claims:write")]
+ImportWrite = Annotated[Principal, Scoped("clients:write", "establishments:write")]
 Partial = Annotated[bool, Query(description=PARTIAL_DESCRIPTION)]
 
 router = APIRouter(route_class=CheckedRoute, tags=["bulk"])
@@ -97,4 +101,41 @@ async def create_claims(
 ) -> ClaimBatchResult:
     return await service.create_claims(
         session, principal, raw=body.items, partial=partial, now=clock.now(), today=clock.today()
+    )
+
+
+@router.post(
+    "/v1/imports/establishments",
+    operation_id="imports-establishments",
+    response_model=ImportReport,
+    responses=problem_responses(*AUTH_PROBLEMS, 413, 422),
+    dependencies=[Depends(single_form_values)],
+    description=(
+        "Import a firm's spreadsheet of establishments (CSV, multipart part `file`, at most "
+        "1 MiB and 200 rows): UTF-8 with or without BOM, `;` or `,` between cells, a header "
+        "line naming the columns in English or French (SIRET, name/nom, address/adresse; "
+        "optional SIREN, postal code/code postal, city/ville, headcount/effectif, legal "
+        "name/raison sociale; other columns are ignored and listed). Each row is an "
+        "establishment, as `POST /v1/establishments` would make it (R1–R3); its client is the "
+        "firm's of that SIREN, or is created from its first row (legal name, else the row's "
+        "name; headcount). The postal code and city, without their columns, end the address "
+        "(`3 quai des Indes, 56100 Lorient`). `dry_run=true` checks every row, writes nothing "
+        "and answers 200 with each row's outcome and line; otherwise all or nothing: any row "
+        "refused is a 422 `import_rejected` listing every row. A file that cannot be read "
+        "(not UTF-8, a workbook, a required column missing) is a 422 `import_file_invalid`, "
+        "more than 200 rows `import_too_many_rows`."
+    ),
+)
+async def import_establishments(
+    file: Annotated[UploadFile, File(description="The CSV file")],
+    session: WriteSession,
+    principal: ImportWrite,
+    clock: ClockDep,
+    dry_run: Annotated[
+        bool, Query(description="true: check every row and report, write nothing")
+    ] = False,
+) -> ImportReport:
+    content = await read_limited(file, MAX_BYTES)
+    return await imports.import_establishments(
+        session, principal, content=content, dry_run=dry_run, today=clock.today()
     )

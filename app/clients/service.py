@@ -256,20 +256,24 @@ async def list_establishments(
 
 
 async def hold_clients(
-    session: AsyncSession, principal: Principal, client_ids: list[uuid.UUID]
+    session: AsyncSession,
+    principal: Principal,
+    client_ids: list[uuid.UUID] | None = None,
+    *,
+    sirens: list[str] | None = None,
 ) -> list[Client]:
-    """The firm's clients among `client_ids`, their rows held against changes of their key
-    until the transaction ends (PostgreSQL's `FOR KEY SHARE`: what inserting an establishment
-    that refers to one takes anyway), taken in id order so that batches never wait in a
-    circle."""
-    if not client_ids:
+    """The firm's clients among `client_ids` (or of `sirens`), their rows held against changes
+    of their key until the transaction ends (PostgreSQL's `FOR KEY SHARE`: what inserting an
+    establishment that refers to one takes anyway), taken in id order so that batches never
+    wait in a circle."""
+    if not client_ids and not sirens:
         return []
-    stmt = (
-        scoped(Client, principal)
-        .where(col(Client.id).in_(client_ids))
-        .order_by(col(Client.id))
-        .with_for_update(read=True, key_share=True)
-    )
+    stmt = scoped(Client, principal)
+    if client_ids:
+        stmt = stmt.where(col(Client.id).in_(client_ids))
+    if sirens:
+        stmt = stmt.where(col(Client.siren).in_(sirens))
+    stmt = stmt.order_by(col(Client.id)).with_for_update(read=True, key_share=True)
     return list((await session.exec(stmt)).all())
 
 
