@@ -58,3 +58,11 @@ class ImportTooManyRows(DomainError):
                 FieldError(location="body", field="file", type="too_many_rows", message=message)
             ],
         )
+
+
+class MethodNotAllowed(DomainError):
+    status, code, title = 405, "method_not_allowed", "Method Not Allowed"
+
+    def __init__(self) -> None:
+        super().__init__("Method Not Allowed")
+        self.headers = {"Allow": "POST"}

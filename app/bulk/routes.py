@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 
 from app.auth.deps import Principal, Scoped
 from app.bulk import imports, service
+from app.bulk.errors import MethodNotAllowed
 from app.bulk.models import (
     PARTIAL_DESCRIPTION,
     ClaimBatch,
@@ -138,4 +139,23 @@ async def import_establishments(
     content = await read_limited(file, MAX_BYTES)
     return await imports.import_establishments(
         session, principal, content=content, dry_run=dry_run, today=clock.today()
+    )
+
+
+# The batches' paths would otherwise be read as a resource's id (`GET /v1/clients/batch` as the
+# client `batch`): their other methods answer 405, as every path's do. Matched before those
+# routes, left out of the document.
+methods = APIRouter(include_in_schema=False)
+
+
+async def _batch_other_methods() -> None:
+    raise MethodNotAllowed()
+
+
+for _path in ("/v1/clients/batch", "/v1/establishments/batch", "/v1/claims/batch"):
+    methods.add_api_route(
+        _path,
+        _batch_other_methods,
+        methods=["GET", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
     )
