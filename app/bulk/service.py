@@ -87,6 +87,9 @@ async def run_items(
             outcomes.append(Outcome(index, None, exc))
             continue
         outcomes.append(Outcome(index, resource, None))
+        # Its rows are written (the savepoint's release flushed them) and answered: out of the
+        # session, so that each flush of the next items does not look at every row made before.
+        session.expunge_all()
     if not partial and any(o.problem is not None for o in outcomes):
         raise BatchRejected([o.summary() for o in outcomes])
     return outcomes
