@@ -3,7 +3,7 @@
 document but keeps them as the JSON values sent (`SkipValidation`): the service checks each."""
 
 import uuid
-from typing import Annotated
+from typing import Any
 
 from pydantic import Field, SkipValidation
 
@@ -23,7 +23,15 @@ PARTIAL_DESCRIPTION = (
 )
 
 
-_COUNT = Field(min_length=1, max_length=MAX_ITEMS)
+def _items(model: str, description: str) -> Any:
+    """1 to 200 items, each named by its model's component in the document (a `$ref`, so that
+    generated clients use that model), kept as sent."""
+    return Field(
+        min_length=1,
+        max_length=MAX_ITEMS,
+        description=description,
+        json_schema_extra={"items": {"$ref": f"#/components/schemas/{model}"}},
+    )
 
 
 class ClaimBatchEntry(ClaimCreate):
@@ -33,20 +41,20 @@ class ClaimBatchEntry(ClaimCreate):
 
 
 class ClientBatch(InputModel):
-    items: Annotated[list[SkipValidation[ClientCreate]], _COUNT] = Field(
-        description="1 to 200 clients, as `POST /v1/clients`"
+    items: list[SkipValidation[ClientCreate]] = _items(
+        "ClientCreate", "1 to 200 clients, as `POST /v1/clients`"
     )
 
 
 class EstablishmentBatch(InputModel):
-    items: Annotated[list[SkipValidation[EstablishmentCreate]], _COUNT] = Field(
-        description="1 to 200 establishments, as `POST /v1/establishments`"
+    items: list[SkipValidation[EstablishmentCreate]] = _items(
+        "EstablishmentCreate", "1 to 200 establishments, as `POST /v1/establishments`"
     )
 
 
 class ClaimBatch(InputModel):
-    items: Annotated[list[SkipValidation[ClaimBatchEntry]], _COUNT] = Field(
-        description="1 to 200 draft claims, each for its request"
+    items: list[SkipValidation[ClaimBatchEntry]] = _items(
+        "ClaimBatchEntry", "1 to 200 draft claims, each for its request"
     )
 
 
