@@ -14,6 +14,8 @@ from app.audit.routes import router as events_router
 from app.auth.deps import authenticate
 from app.auth.routes import router as auth_router
 from app.authorizations.routes import router as authorizations_router
+from app.bulk.routes import methods as batch_methods
+from app.bulk.routes import router as bulk_router
 from app.claims.apld.routes import router as apld_claims_router
 from app.claims.claw_backs.routes import router as claw_backs_router
 from app.claims.routes import router as claims_router
@@ -44,6 +46,7 @@ from app.legal.table import parameter_table
 from app.openapi import contract_openapi, method_not_allowed_openapi, problem_openapi
 from app.openapi_answers import response_examples_openapi
 from app.openapi_apld_examples import APLD_EXAMPLES
+from app.openapi_bulk_examples import BULK_ANSWERS, BULK_REQUESTS
 from app.openapi_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 from app.openapi_responses import SCHEMA_EXAMPLES
 from app.openapi_steps import OPERATION_EXAMPLES
@@ -78,6 +81,10 @@ TAGS = [
     {"name": "claims", "description": "Monthly indemnity claims (DI), exports, summaries."},
     {"name": "amounts", "description": "Legal parameters and simulations (R23)."},
     {"name": "deadlines", "description": "What is due next (R25)."},
+    {
+        "name": "bulk",
+        "description": "Batches of up to 200 creates, and the CSV import of establishments.",
+    },
     {"name": "events", "description": "The audit trail (R26)."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -177,6 +184,7 @@ def create_app(
     # lost: `app.dependency_overrides` would not reach these routes, so it is refused outright;
     # tests give `create_app` their own session factory and clock instead.
     routers = (
+        batch_methods,
         establishments,
         clients,
         health.router,
@@ -194,6 +202,7 @@ def create_app(
         deadlines_router,
         events_router,
         legal_router,
+        bulk_router,
     )
     for router in routers:
         app.router.routes.extend(router.routes)
@@ -203,9 +212,9 @@ def create_app(
     def openapi() -> dict[str, Any]:
         document = contract_openapi(
             problem_openapi(declare_idempotency(fastapi_openapi())),
-            REQUEST_EXAMPLES,
+            {**REQUEST_EXAMPLES, **BULK_REQUESTS},
             problem_codes(),
-            RESPONSE_EXAMPLES,
+            {**RESPONSE_EXAMPLES, **BULK_ANSWERS},
         )
         document = response_examples_openapi(
             document, {**SCHEMA_EXAMPLES, **APLD_EXAMPLES}, OPERATION_EXAMPLES

@@ -317,6 +317,32 @@ async def lock_scope(
     return request, terms
 
 
+async def hold_scopes(
+    session: AsyncSession, principal: Principal, request_ids: list[uuid.UUID]
+) -> None:
+    """`lock_scope`'s rows for many requests at once (a batch of claims), the requests then
+    their clients, each in id order: batches and single claims never wait in a circle."""
+    if not request_ids:
+        return
+    held = await session.exec(
+        select(AuthorizationRequest.client_id)
+        .where(
+            AuthorizationRequest.firm_account_id == principal.firm_account_id,
+            col(AuthorizationRequest.id).in_(request_ids),
+        )
+        .order_by(col(AuthorizationRequest.id))
+        .with_for_update()
+    )
+    client_ids = sorted(set(held.all()))
+    if client_ids:
+        await session.exec(
+            select(Client.id)
+            .where(col(Client.id).in_(client_ids))
+            .order_by(col(Client.id))
+            .with_for_update()
+        )
+
+
 async def record(
     session: AsyncSession,
     principal: Principal,
