@@ -1,3 +1,4 @@
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -47,6 +48,8 @@ from app.openapi_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 from app.openapi_responses import SCHEMA_EXAMPLES
 from app.openapi_steps import OPERATION_EXAMPLES
 from app.problems import install_error_handlers, problem_codes
+from app.webhooks import worker as webhooks_worker
+from app.webhooks.routes import router as webhooks_router
 
 DESCRIPTION = """
 Back office for accounting firms that file French partial-activity (*activité partielle*)
@@ -78,6 +81,7 @@ TAGS = [
     {"name": "amounts", "description": "Legal parameters and simulations (R23)."},
     {"name": "deadlines", "description": "What is due next (R25)."},
     {"name": "events", "description": "The audit trail (R26)."},
+    {"name": "webhooks", "description": "Signed event deliveries (Standard Webhooks)."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -130,9 +134,24 @@ def create_app(
     read_engine = make_engine(settings, for_reads=True)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settle_memory()
+        stop = asyncio.Event()
+        delivering = None
+        if settings.webhook_worker_in_process:  # SQLite's single writer: deliver from here
+            sender = webhooks_worker.sender(engine, settings, app.state.clock)
+            delivering = asyncio.create_task(
+                webhooks_worker.run(
+                    sender,
+                    poll_seconds=settings.webhook_poll_seconds,
+                    scan_seconds=settings.webhook_scan_interval_seconds,
+                    stop=stop,
+                )
+            )
         yield
+        stop.set()
+        if delivering is not None:
+            await delivering
         await engine.dispose()
         await read_engine.dispose()
 
@@ -191,6 +210,7 @@ def create_app(
         claw_backs_router,
         deadlines_router,
         events_router,
+        webhooks_router,
         legal_router,
     )
     for router in routers:
