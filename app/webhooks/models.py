@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from app.core.crypto import Encrypted
 from app.core.models import InputModel, PublicModel, created_at_field, id_field, trimmed
+from app.core.preconditions import Versioned
 from app.db import UTCDateTime
 
 
@@ -42,7 +43,7 @@ class DeliveryStatus(StrEnum):
     failed = "failed"  # every attempt of the schedule failed
 
 
-class WebhookEndpoint(SQLModel, table=True):
+class WebhookEndpoint(Versioned, table=True):
     __tablename__ = "webhook_endpoint"
     __table_args__ = (Index("ix_webhook_endpoint_firm_account_id_id", "firm_account_id", "id"),)
 

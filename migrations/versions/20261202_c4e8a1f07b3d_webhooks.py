@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("disabled_reason", sa.String(length=300), nullable=True),
         sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("row_version", sa.Integer(), server_default="1", nullable=False),
         sa.ForeignKeyConstraint(
             ["firm_account_id"],
             ["firm_account.id"],
