@@ -90,7 +90,7 @@ class Sender:
                     ),
                     col(WebhookEndpoint.enabled).is_(True),
                 )
-                .order_by(col(WebhookDelivery.next_attempt_at))
+                .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
                 .limit(self.batch)
                 .with_for_update(of=WebhookDelivery, skip_locked=True)
             )
@@ -119,7 +119,7 @@ class Sender:
                     select(WebhookDelivery, WebhookEndpoint)
                     .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
                     .where(col(WebhookDelivery.id).in_([t[0] for t in taken]))
-                    .order_by(col(WebhookDelivery.next_attempt_at))
+                    .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
                     .execution_options(populate_existing=True)
                 )
             ).all()
