@@ -87,13 +87,15 @@ class Settings(BaseSettings):
     # `python -m app.cli worker` processes instead (or as well).
     webhook_worker_in_process: bool = False
     # Seconds before each retry after a failed attempt (jittered by ±20 %); when the last one
-    # has failed too, the endpoint is disabled. The default spans about 27.5 hours.
+    # has failed too, the endpoint is disabled. The default: 9 attempts over about 37.5 hours
+    # (30 at the least, every delay jittered down).
     webhook_retry_seconds: Annotated[list[int], NoDecode] = [
         5,
         300,
         1800,
         7200,
         18000,
+        36000,
         36000,
         36000,
     ]
