@@ -152,3 +152,33 @@ def test_a_refused_change_writes_no_outbox_row(client, session):
     )
     assert response.status_code >= 400
     assert _deliveries(session, endpoint["id"]) == []
+
+
+def test_the_establishment_limit_is_announced_at_190_and_200(client, session):
+    from sqlalchemy import Integer, update
+
+    from tests.support.builders import make_client, make_establishment
+
+    firm, h = firm_headers(client)
+    endpoint = register(client, h, event_types=["firm.establishment_limit_near"])
+    company = make_client(client, h)
+    counts = table("firm_account", column("id", Uuid()), column("establishments_active", Integer()))
+
+    def active(n: int) -> None:  # as if n establishments were active already
+        session.exec(
+            update(counts)
+            .where(counts.c.id == uuid.UUID(firm["id"]))
+            .values(establishments_active=n)
+        )
+
+    active(188)
+    make_establishment(client, h, company, n=2)  # the 189th: nothing
+    make_establishment(client, h, company, n=3)  # the 190th
+    active(198)
+    make_establishment(client, h, company, n=4)  # the 199th: nothing
+    make_establishment(client, h, company, n=5)  # the 200th
+    bodies = [json.loads(d.payload)["data"] for d in _deliveries(session, endpoint["id"])]
+    assert bodies == [
+        {"establishments_active": 190, "establishments_limit": 200},
+        {"establishments_active": 200, "establishments_limit": 200},
+    ]

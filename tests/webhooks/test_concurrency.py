@@ -5,6 +5,10 @@ lost its lease (it took too long) cannot record its attempt over another's."""
 
 import asyncio
 import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -20,7 +24,16 @@ from app.main import create_app
 from app.webhooks.delivery import Sender
 from app.webhooks.models import WebhookAttempt, WebhookDelivery
 from app.webhooks.worker import sender
-from tests.conftest import FixedClock, ScratchDatabase, migrate, portal_client, test_settings
+from tests.conftest import (
+    ROOT,
+    TEST_NIR_KEY,
+    TEST_SECRET,
+    FixedClock,
+    ScratchDatabase,
+    migrate,
+    portal_client,
+    test_settings,
+)
 from tests.support.builders import firm_headers
 from tests.webhooks.receiver import receiving
 
@@ -137,3 +150,59 @@ def test_a_worker_that_lost_its_lease_records_nothing(client, clock, sender, por
     done = client.get(f"/v1/webhook-endpoints/{endpoint['id']}/attempts", headers=headers)
     assert [a["number"] for a in done.json()["items"]] == [1]
     assert isinstance(stalled.token, uuid.UUID)
+
+
+def worker_env(settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "JWT_SECRET": TEST_SECRET,
+        "NIR_ENCRYPTION_KEYS": TEST_NIR_KEY,
+        "DATA_DIR": str(settings.data_dir),
+        "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
+        "WEBHOOK_POLL_SECONDS": "0.2",
+    }
+
+
+def test_the_worker_command_delivers_then_stops_on_sigterm(race_settings, portal, tmp_path):
+    app = create_app(race_settings)
+    with receiving() as receiver, portal_client(app, portal) as client:
+        _, headers = firm_headers(client)
+        created = client.post(
+            "/v1/webhook-endpoints",
+            headers=headers,
+            json={"url": receiver.url, "event_types": ["claim.paid"]},
+        ).json()
+        receiver.secret = created["secret"]
+        for _ in range(3):
+            client.post(f"/v1/webhook-endpoints/{created['id']}/test", headers=headers)
+        once = subprocess.run(
+            [sys.executable, "-m", "app.cli", "worker", "--once", "--max-seconds", "60"],
+            cwd=ROOT,
+            env=worker_env(race_settings),
+            capture_output=True,
+            timeout=120,
+        )
+        assert once.returncode == 0, once.stderr.decode()
+        assert len(receiver.verified()) == 3
+
+        log = (tmp_path / "worker.log").open("wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "worker"],
+            cwd=ROOT,
+            env=worker_env(race_settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            client.post(f"/v1/webhook-endpoints/{created['id']}/test", headers=headers)
+            deadline = time.monotonic() + 60
+            while len(receiver.received) < 4 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert len(receiver.verified()) == 4
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0, (tmp_path / "worker.log").read_text()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            log.close()
