@@ -47,6 +47,7 @@ from app.openapi_apld_examples import APLD_EXAMPLES
 from app.openapi_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 from app.openapi_responses import SCHEMA_EXAMPLES
 from app.openapi_steps import OPERATION_EXAMPLES
+from app.openapi_webhook_examples import WEBHOOK_EXAMPLES, WEBHOOK_REQUEST_EXAMPLES
 from app.problems import install_error_handlers, problem_codes
 from app.webhooks import worker as webhooks_worker
 from app.webhooks.routes import router as webhooks_router
@@ -221,12 +222,12 @@ def create_app(
     def openapi() -> dict[str, Any]:
         document = contract_openapi(
             problem_openapi(declare_idempotency(fastapi_openapi())),
-            REQUEST_EXAMPLES,
+            {**REQUEST_EXAMPLES, **WEBHOOK_REQUEST_EXAMPLES},
             problem_codes(),
             RESPONSE_EXAMPLES,
         )
         document = response_examples_openapi(
-            document, {**SCHEMA_EXAMPLES, **APLD_EXAMPLES}, OPERATION_EXAMPLES
+            document, {**SCHEMA_EXAMPLES, **APLD_EXAMPLES, **WEBHOOK_EXAMPLES}, OPERATION_EXAMPLES
         )
         return method_not_allowed_openapi(document)
 

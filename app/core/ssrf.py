@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+RESOLVE_SECONDS = 5
 
 
 class UnsafeDestination(Exception):
@@ -43,17 +44,20 @@ def is_public(address: Address) -> bool:
 def parse(url: str, *, allow_private: bool) -> tuple[str, str, int]:
     """The scheme, host and port of an absolute http(s) URL; only https unless private
     addresses are allowed. No credentials in the URL (they would be sent to the receiver)."""
-    parts = urlsplit(url)
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise UnsafeDestination("the URL must not contain spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (parsed on access: a bad port raises here)
+    except ValueError:
+        raise UnsafeDestination("not a valid URL") from None
     allowed = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in allowed:
         schemes = " or ".join(f"{s}://" for s in allowed)
         raise UnsafeDestination(f"the URL must start with {schemes}")
     if parts.username or parts.password:
         raise UnsafeDestination("the URL must not carry credentials")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise UnsafeDestination("the URL's port is not a number from 0 to 65535") from None
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     if not parts.hostname:
         raise UnsafeDestination("the URL has no host")
     return parts.scheme, parts.hostname, port
@@ -66,10 +70,11 @@ async def resolve(url: str, *, allow_private: bool) -> Destination:
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
         try:
-            found = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
+            found = await asyncio.wait_for(
+                asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM),
+                RESOLVE_SECONDS,
             )
-        except (socket.gaierror, UnicodeError):
+        except (OSError, UnicodeError, TimeoutError):
             raise UnsafeDestination(f"the host {host} does not resolve") from None
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
     if not addresses:

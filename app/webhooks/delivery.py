@@ -141,7 +141,10 @@ class Sender:
         # few minutes away from theirs.
         signed_at = datetime.now(UTC)
         signature = Webhook(item.secret).sign(delivery.message_id, signed_at, delivery.payload)
-        url = httpx.URL(item.url)
+        try:
+            url = httpx.URL(item.url)
+        except httpx.InvalidURL as exc:
+            return Outcome(False, None, took(), None, f"refused: {exc}"[:500])
         headers = {
             "host": url.netloc.decode("ascii"),
             "content-type": "application/json",

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field as Described
+from pydantic import StringConstraints
 from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -124,7 +125,13 @@ class ScanMark(SQLModel, table=True):
 
 
 Text500 = Annotated[str, trimmed(500)]
-Url = Annotated[str, trimmed(2000)]
+# An absolute http(s) URL without spaces; whether its host is allowed is the service's to say.
+Url = Annotated[
+    str,
+    StringConstraints(
+        min_length=10, max_length=2000, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+([/?#]\S*)?$"
+    ),
+]
 URL_DESCRIPTION = (
     "Where the events are POSTed: an https:// URL whose host resolves to public addresses only"
 )
