@@ -244,7 +244,8 @@ class Sender:
             await session.exec(
                 select(WebhookEndpoint)
                 .where(col(WebhookEndpoint.id) == delivery.endpoint_id)
-                .with_for_update()
+                # not FOR UPDATE: changes audited meanwhile insert deliveries for it
+                .with_for_update(key_share=True)
             )
         ).one()
         if not endpoint.enabled:

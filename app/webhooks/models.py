@@ -17,7 +17,7 @@ from app.core.preconditions import Versioned
 from app.db import UTCDateTime
 
 
-class EventType(StrEnum):
+class WebhookEventType(StrEnum):
     """The events an endpoint can subscribe to."""
 
     authorization_request_filed = "authorization_request.filed"
@@ -139,13 +139,13 @@ URL_DESCRIPTION = (
 
 class WebhookEndpointCreate(InputModel):
     url: Url = Field(description=URL_DESCRIPTION)
-    event_types: list[EventType] = Field(min_length=1, max_length=len(EventType))
+    event_types: list[WebhookEventType] = Field(min_length=1, max_length=len(WebhookEventType))
     description: Text500 | None = None
 
 
 class WebhookEndpointUpdate(InputModel):
     url: Url | None = Field(default=None, description=URL_DESCRIPTION)
-    event_types: list[EventType] | None = Field(default=None, min_length=1)
+    event_types: list[WebhookEventType] | None = Field(default=None, min_length=1)
     description: Text500 | None = None
     enabled: bool | None = Field(
         default=None,
@@ -158,7 +158,7 @@ class WebhookEndpointPublic(PublicModel):
     id: uuid.UUID
     url: str
     description: str | None
-    event_types: list[EventType]
+    event_types: list[WebhookEventType]
     enabled: bool
     disabled_reason: str | None = Described(
         description="Why it is disabled: by a user, or after every retry of a delivery failed"

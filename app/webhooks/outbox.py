@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.ids import uuid7
 from app.webhooks import rules
-from app.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEventType
 
 # The firm's count of active establishments (R3), named here without importing the firms domain.
 FirmCounts = table("firm_account", column("id", Uuid()), column("establishments_active", Integer()))
@@ -105,7 +105,7 @@ async def on_audit_event(
 async def _limit_near(session: AsyncSession, firm_account_id: uuid.UUID, *, at: datetime) -> None:
     """R3: the count of active establishments this transaction reached (the firm's counter is
     updated under a row lock, so each count is reached by one transaction only)."""
-    event_type = EventType.establishment_limit_near
+    event_type = WebhookEventType.establishment_limit_near
     endpoints = await subscribed(session, firm_account_id, event_type)
     if not endpoints:
         return

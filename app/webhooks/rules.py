@@ -8,25 +8,25 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.webhooks.models import EventType
+from app.webhooks.models import WebhookEventType
 
 # The one place that says which audit actions (R26) are announced, and as what. Actions not
 # named here (drafts, edits, documents…) send nothing.
-EVENT_OF_ACTION: dict[str, EventType] = {
-    "authorization_request.filed": EventType.authorization_request_filed,
-    "authorization_request.accepted": EventType.authorization_request_decided,
-    "authorization_request.refused": EventType.authorization_request_decided,
-    "authorization_request.invalidated": EventType.authorization_request_decided,
-    "amendment.accepted": EventType.amendment_decided,
-    "amendment.refused": EventType.amendment_decided,
-    "amendment.invalidated": EventType.amendment_decided,
-    "apld_agreement.validated": EventType.apld_agreement_decided,
-    "apld_agreement.homologated": EventType.apld_agreement_decided,
-    "apld_agreement.refused": EventType.apld_agreement_decided,
-    "claim.filed": EventType.claim_filed,
-    "claim.validated": EventType.claim_validated,
-    "claim.rejected": EventType.claim_rejected,
-    "claim.paid": EventType.claim_paid,
+EVENT_OF_ACTION: dict[str, WebhookEventType] = {
+    "authorization_request.filed": WebhookEventType.authorization_request_filed,
+    "authorization_request.accepted": WebhookEventType.authorization_request_decided,
+    "authorization_request.refused": WebhookEventType.authorization_request_decided,
+    "authorization_request.invalidated": WebhookEventType.authorization_request_decided,
+    "amendment.accepted": WebhookEventType.amendment_decided,
+    "amendment.refused": WebhookEventType.amendment_decided,
+    "amendment.invalidated": WebhookEventType.amendment_decided,
+    "apld_agreement.validated": WebhookEventType.apld_agreement_decided,
+    "apld_agreement.homologated": WebhookEventType.apld_agreement_decided,
+    "apld_agreement.refused": WebhookEventType.apld_agreement_decided,
+    "claim.filed": WebhookEventType.claim_filed,
+    "claim.validated": WebhookEventType.claim_validated,
+    "claim.rejected": WebhookEventType.claim_rejected,
+    "claim.paid": WebhookEventType.claim_paid,
 }
 
 # R3: the firm hears when its active establishments reach these counts (of 200).

@@ -14,16 +14,16 @@ from app.core.pagination import PageParams
 from app.core.principal import Principal
 from app.deadlines.service import list_deadlines
 from app.webhooks import outbox, rules
-from app.webhooks.models import EventType, ScanMark, WebhookEndpoint
+from app.webhooks.models import ScanMark, WebhookEndpoint, WebhookEventType
 
 # Older overdue deadlines and implicit acceptances are history (files recorded after the
 # fact), not news: a firm that subscribes is not sent its whole past.
 LOOK_BACK = timedelta(days=30)
 IMPLICIT_LOOK_BACK = timedelta(days=7)
 SCANNED = (
-    EventType.deadline_due_soon,
-    EventType.deadline_overdue,
-    EventType.authorization_request_implicitly_accepted,
+    WebhookEventType.deadline_due_soon,
+    WebhookEventType.deadline_overdue,
+    WebhookEventType.authorization_request_implicitly_accepted,
 )
 
 
@@ -50,7 +50,7 @@ async def _marked(session: AsyncSession, firm: uuid.UUID, keys: list[str]) -> se
 async def scan_firm(session: AsyncSession, firm: uuid.UUID, *, today: date, now: datetime) -> int:
     """The firm's announcements not made yet; how many events."""
     principal = Principal(None, firm, "system", frozenset())
-    found: dict[str, tuple[EventType, dict[str, Any]]] = {}
+    found: dict[str, tuple[WebhookEventType, dict[str, Any]]] = {}
     cursor = None
     while True:
         items, cursor = await list_deadlines(
@@ -65,7 +65,11 @@ async def scan_firm(session: AsyncSession, firm: uuid.UUID, *, today: date, now:
         for item in items:
             if item.overdue and item.due_on < today - LOOK_BACK:
                 continue
-            event = EventType.deadline_overdue if item.overdue else EventType.deadline_due_soon
+            event = (
+                WebhookEventType.deadline_overdue
+                if item.overdue
+                else WebhookEventType.deadline_due_soon
+            )
             key = f"{event}:{item.kind}:{item.resource_id}:{item.month or ''}:{item.due_on}"
             found[key] = (event, item.model_dump(mode="json"))
         if cursor is None:
@@ -73,7 +77,7 @@ async def scan_firm(session: AsyncSession, firm: uuid.UUID, *, today: date, now:
     for request in await implicitly_accepted_between(
         session, principal, since=now - IMPLICIT_LOOK_BACK, until=now
     ):
-        event = EventType.authorization_request_implicitly_accepted
+        event = WebhookEventType.authorization_request_implicitly_accepted
         found[f"{event}:{request.id}"] = (
             event,
             {

@@ -86,8 +86,16 @@ async def list_endpoints(
 async def get_endpoint(
     session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID, *, for_update: bool = False
 ) -> WebhookEndpoint:
+    """`for_update` takes PostgreSQL's `FOR NO KEY UPDATE`: the changes audited meanwhile still
+    insert their deliveries for it (a foreign key's `KEY SHARE`), and wait for nothing."""
     return await get_scoped(
-        session, WebhookEndpoint, endpoint_id, principal, label=LABEL, for_update=for_update
+        session,
+        WebhookEndpoint,
+        endpoint_id,
+        principal,
+        label=LABEL,
+        for_update=for_update,
+        key_share=for_update,
     )
 
 
@@ -155,13 +163,11 @@ async def rotate_secret(
 async def delete_endpoint(
     session: AsyncSession, principal: Principal, *, endpoint_id: uuid.UUID, now: datetime
 ) -> None:
-    """The endpoint, its deliveries (pending ones are not sent) and their attempts."""
-    endpoint = await get_endpoint(session, principal, endpoint_id, for_update=True)
-    await session.exec(delete(WebhookAttempt).where(col(WebhookAttempt.endpoint_id) == endpoint.id))
-    await session.exec(
-        delete(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == endpoint.id)
-    )
-    await session.delete(endpoint)
+    """The endpoint, its deliveries (pending ones are not sent) and their attempts. The event
+    is recorded first: it locks the firm's feed before the endpoint's row, in the order of a
+    change that writes a delivery for it (firm's feed, then the endpoint's key), not the
+    reverse, which would deadlock with it."""
+    await get_endpoint(session, principal, endpoint_id)
     await record(
         session,
         principal,
@@ -170,6 +176,14 @@ async def delete_endpoint(
         resource_id=endpoint_id,
         at=now,
     )
+    endpoint = await get_scoped(
+        session, WebhookEndpoint, endpoint_id, principal, label=LABEL, for_update=True
+    )
+    await session.exec(delete(WebhookAttempt).where(col(WebhookAttempt.endpoint_id) == endpoint.id))
+    await session.exec(
+        delete(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == endpoint.id)
+    )
+    await session.delete(endpoint)
 
 
 async def list_attempts(

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from app.audit.models import AuditAction
 from app.config import Settings
 from app.webhooks import rules
-from app.webhooks.models import EventType
+from app.webhooks.models import WebhookEventType
 
 
 def test_every_mapped_action_is_a_registered_audit_action():
@@ -33,7 +33,7 @@ def test_the_required_event_types_exist():
         "deadline.overdue",
         "firm.establishment_limit_near",
     }
-    assert required <= {e.value for e in EventType}
+    assert required <= {e.value for e in WebhookEventType}
 
 
 def test_every_decision_is_announced_as_decided():
