@@ -39,6 +39,7 @@ from app.clients.models import Client
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.core.tenancy import get_scoped, scoped
+from app.core.turns import next_turn, taking_turns
 from app.legal.table import Regime
 
 ZERO = rules.ZERO
@@ -189,11 +190,12 @@ async def list_claims(
         for r in stale:
             recomputed[r.id] = rules.claim_totals(r.month_on, lines[r.id], Regime(r.regime_now))
     items = []
-    for r in rows:
+    async for r in taking_turns(rows, every=25):
         totals = recomputed.get(r.id) or rules.Totals(
             r.employee_count, r.total_hours, r.total_indemnity, r.total_allocation
         )
         items.append(ClaimSummary.build(r, _totals_view(r, totals)))
+    await next_turn()  # the answer's serialisation is a slice of its own
     return items, cursor
 
 

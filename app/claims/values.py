@@ -1,6 +1,7 @@
 """The value types of claim inputs (R22): NIR, month, hours, rates and money as the API
 reads them, each with its rule and the pattern the document shows."""
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
@@ -13,11 +14,16 @@ from stdnum.fr import nir as stdnum_nir
 from app.core.decimals import decimal_text
 from app.core.models import FIRST_YEAR, LAST_YEAR, SPACE, trimmed
 
+# 13 characters (2A/2B for Corsica's departments) and the 2-digit key, ASCII only: python-stdnum
+# alone would also take other scripts' digits (fullwidth ７) and dots, which the document's
+# pattern refuses.
+_NIR_SHAPE = re.compile("[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{8}")
+
 
 def _check_nir(value: str) -> str:
     compact = value.replace(" ", "").upper()
-    # ASCII only: python-stdnum also takes other scripts' digits (fullwidth ７)
-    if not compact.isascii() or not stdnum_nir.is_valid(compact):
+    # the shape here, the key by python-stdnum (its `is_valid` cleans the text again first)
+    if not _NIR_SHAPE.fullmatch(compact) or stdnum_nir.calc_check_digits(compact) != compact[13:]:
         # The value itself is personal data: it is never echoed back (R22).
         raise PydanticCustomError("nir_invalid", "not a valid social security number (NIR)")
     return compact

@@ -4,6 +4,7 @@ document asks for text, and the server refuses numbers as the document does: the
 one type, whichever value a number holds."""
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BeforeValidator, WithJsonSchema
@@ -48,15 +49,20 @@ def decimal_text(
     example: str,
 ) -> Rules:
     """The annotations of a decimal input: the text's shape is checked here (a comma gets a hint),
-    the bounds by pydantic (`greater_than`, `less_than_equal`, …), and the document's pattern
-    says both at once."""
+    which bounds its digits and places, the bounds by pydantic (`greater_than`,
+    `less_than_equal`, …), and the document's pattern says both at once. (pydantic's own
+    `max_digits` and `decimal_places` would count the digits again, in Python, for every value.)"""
     shape = re.compile(f"(?:0|[1-9][0-9]{{0,{digits - places - 1}}})(?:\\.[0-9]{{1,{places}}})?")
     rule = f"at most {digits - places} digits before the point and {places} after it"
 
     def check(value: Any) -> Any:
         if isinstance(value, bool | int | float):  # JSON's true, false and numbers
             raise PydanticCustomError("decimal_type", 'a decimal is a JSON string such as "12.50"')
-        if isinstance(value, str):
+        if isinstance(value, Decimal) and value.is_finite():
+            # from Python, not JSON: the same shape, trailing zeros aside
+            if value < 0 or not shape.fullmatch(format(value.normalize(), "f")):
+                raise PydanticCustomError("decimal_format", "a decimal with {rule}", {"rule": rule})
+        elif isinstance(value, str):
             if "," in value:
                 raise PydanticCustomError(
                     "decimal_comma",
@@ -82,7 +88,7 @@ def decimal_text(
     return Rules(
         (
             BeforeValidator(check),
-            Constrained(max_digits=digits, decimal_places=places, **bounds),
+            Constrained(**bounds),
             quantized(places),
             WithJsonSchema(schema, mode="validation"),
         )

@@ -200,9 +200,12 @@ class InputModel(SQLModel):
     @field_validator("*", mode="before")
     @classmethod
     def _json_types(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, str | list):
-            _plain_text(value)
         kind = _json_kinds(cls).get(info.field_name or "")
+        if type(value) is str:
+            if _CONTROL.search(value) is not None:
+                _plain_text(value)
+        elif isinstance(value, str | list):
+            _plain_text(value)
         if kind is None or value is None:
             return value
         if kind == "bool" and not isinstance(value, bool):

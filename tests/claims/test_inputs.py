@@ -1,6 +1,8 @@
 """Claim inputs take ASCII digits only: python-stdnum and Unicode-aware patterns would take
 fullwidth or other scripts' digits as the same number (one employee as two, R22)."""
 
+from decimal import Decimal
+
 import pytest
 from pydantic import ValidationError
 
@@ -31,3 +33,23 @@ def test_a_month_in_fullwidth_digits_is_refused():
     with pytest.raises(ValidationError) as raised:
         ClaimCreate.model_validate({"month": "2020-06".translate(FULLWIDTH), "lines": [LINE]})
     assert [loc for loc, _ in error_types(raised.value)] == ["month"]
+
+
+def test_a_nir_with_dots_is_invalid_as_the_document_pattern_says():
+    # python-stdnum's own cleaning drops dots; the document's pattern allows spaces only
+    with pytest.raises(ValidationError) as raised:
+        LineInput.model_validate({**LINE, "nir": "1.85.05.78.006.084.91"})
+    assert error_types(raised.value) == [("nir", "nir_invalid")]
+
+
+def test_corsican_nirs_take_their_key_from_19_and_18():
+    assert LineInput.model_validate({**LINE, "nir": "1 85 05 2A 006 084 35"}).nir
+    with pytest.raises(ValidationError):
+        LineInput.model_validate({**LINE, "nir": "1 85 05 2A 006 084 36"})
+
+
+def test_a_decimal_from_python_keeps_the_digit_limits():
+    assert LineInput.model_validate({**LINE, "hourly_rate": Decimal("12.5000")}).hourly_rate
+    with pytest.raises(ValidationError) as raised:
+        LineInput.model_validate({**LINE, "hourly_rate": Decimal("12.50001")})
+    assert error_types(raised.value) == [("hourly_rate", "decimal_format")]
