@@ -206,3 +206,25 @@ def test_the_worker_command_delivers_then_stops_on_sigterm(race_settings, portal
             if proc.poll() is None:
                 proc.kill()
             log.close()
+
+
+def test_the_app_delivers_from_its_own_process_when_asked(race_settings, portal):
+    """`WEBHOOK_WORKER_IN_PROCESS`: the lifespan runs the loop, and stops it at shutdown."""
+    settings = race_settings.model_copy(
+        update={"webhook_worker_in_process": True, "webhook_poll_seconds": 0.1}
+    )
+    app = create_app(settings)
+    with receiving() as receiver:
+        with portal_client(app, portal) as client:
+            _, headers = firm_headers(client)
+            created = client.post(
+                "/v1/webhook-endpoints",
+                headers=headers,
+                json={"url": receiver.url, "event_types": ["claim.paid"]},
+            ).json()
+            receiver.secret = created["secret"]
+            client.post(f"/v1/webhook-endpoints/{created['id']}/test", headers=headers)
+            deadline = time.monotonic() + 30
+            while not receiver.received and time.monotonic() < deadline:
+                time.sleep(0.05)
+        assert [p["type"] for p in receiver.verified()] == ["webhook.test"]
