@@ -1,3 +1,4 @@
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -50,7 +51,10 @@ from app.openapi_bulk_examples import BULK_ANSWERS, BULK_REQUESTS
 from app.openapi_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 from app.openapi_responses import SCHEMA_EXAMPLES
 from app.openapi_steps import OPERATION_EXAMPLES
+from app.openapi_webhook_examples import WEBHOOK_EXAMPLES, WEBHOOK_REQUEST_EXAMPLES
 from app.problems import install_error_handlers, problem_codes
+from app.webhooks import worker as webhooks_worker
+from app.webhooks.routes import router as webhooks_router
 
 DESCRIPTION = """
 Back office for accounting firms that file French partial-activity (*activité partielle*)
@@ -86,6 +90,7 @@ TAGS = [
         "description": "Batches of up to 200 creates, and the CSV import of establishments.",
     },
     {"name": "events", "description": "The audit trail (R26)."},
+    {"name": "webhooks", "description": "Signed event deliveries (Standard Webhooks)."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -138,9 +143,24 @@ def create_app(
     read_engine = make_engine(settings, for_reads=True)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settle_memory()
+        stop = asyncio.Event()
+        delivering = None
+        if settings.webhook_worker_in_process:  # SQLite's single writer: deliver from here
+            sender = webhooks_worker.sender(engine, settings, app.state.clock)
+            delivering = asyncio.create_task(
+                webhooks_worker.run(
+                    sender,
+                    poll_seconds=settings.webhook_poll_seconds,
+                    scan_seconds=settings.webhook_scan_interval_seconds,
+                    stop=stop,
+                )
+            )
         yield
+        stop.set()
+        if delivering is not None:
+            await delivering
         await engine.dispose()
         await read_engine.dispose()
 
@@ -201,6 +221,7 @@ def create_app(
         claw_backs_router,
         deadlines_router,
         events_router,
+        webhooks_router,
         legal_router,
         bulk_router,
     )
@@ -212,12 +233,12 @@ def create_app(
     def openapi() -> dict[str, Any]:
         document = contract_openapi(
             problem_openapi(declare_idempotency(fastapi_openapi())),
-            {**REQUEST_EXAMPLES, **BULK_REQUESTS},
+            {**REQUEST_EXAMPLES, **BULK_REQUESTS, **WEBHOOK_REQUEST_EXAMPLES},
             problem_codes(),
             {**RESPONSE_EXAMPLES, **BULK_ANSWERS},
         )
         document = response_examples_openapi(
-            document, {**SCHEMA_EXAMPLES, **APLD_EXAMPLES}, OPERATION_EXAMPLES
+            document, {**SCHEMA_EXAMPLES, **APLD_EXAMPLES, **WEBHOOK_EXAMPLES}, OPERATION_EXAMPLES
         )
         return method_not_allowed_openapi(document)
 
