@@ -1,4 +1,4 @@
-"""Command line: `python -m app.cli {migrate,serve,create-firm,openapi}`."""
+"""Command line: `python -m app.cli {migrate,serve,create-firm,openapi,worker}`."""
 
 import argparse
 import asyncio
@@ -86,6 +86,39 @@ def create_firm(args: argparse.Namespace) -> int:
     return asyncio.run(create())
 
 
+def worker(once: bool, max_seconds: float | None) -> int:
+    """The webhook delivery loop until SIGTERM or SIGINT (the batch under way is finished)."""
+    import signal
+
+    from app.config import get_settings
+    from app.core import crypto
+    from app.db import make_engine
+    from app.webhooks import worker as loop
+
+    settings = get_settings()
+    crypto.install(crypto.FieldCipher(settings.nir_keys))  # the endpoints' secrets
+
+    async def deliver() -> None:
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        engine = make_engine(settings)
+        try:
+            await loop.run(
+                loop.sender(engine, settings),
+                poll_seconds=settings.webhook_poll_seconds,
+                scan_seconds=settings.webhook_scan_interval_seconds,
+                stop=stop,
+                once=once,
+                max_seconds=max_seconds,
+            )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(deliver())
+    return 0
+
+
 def _media_types(node: Any) -> bool:
     return isinstance(node, dict) and all("/" in key for key in node)
 
@@ -128,6 +161,14 @@ def main(argv: list[str] | None = None) -> int:
         p_firm.add_argument(f"--{name}", required=True)
     p_api = sub.add_parser("openapi", help="write the OpenAPI document")
     p_api.add_argument("--output", type=Path, default=ROOT / "openapi.json")
+    p_worker = sub.add_parser("worker", help="deliver webhooks until SIGTERM")
+    p_worker.add_argument(
+        "--once",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="stop as soon as nothing is due (tests, CI)",
+    )
+    p_worker.add_argument("--max-seconds", type=float, default=None, help="stop after this long")
     args = parser.parse_args(argv)
 
     if args.command != "openapi":  # the document is made with throwaway settings
@@ -151,6 +192,13 @@ def main(argv: list[str] | None = None) -> int:
         return create_firm(args)
     if args.command == "openapi":
         write_openapi(args.output)
+    if args.command == "worker":
+        try:
+            return worker(args.once, args.max_seconds)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            print(f"error: the database cannot be reached: {reason}", file=sys.stderr)
+            return 2
     return 0
 
 

@@ -80,6 +80,32 @@ class Settings(BaseSettings):
     # How long the answer to a POST with an `Idempotency-Key` is kept for its retries.
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
 
+    # Webhooks. Private, loopback and link-local destinations (and plain http://) are refused
+    # unless this allows them: tests and development only.
+    webhook_allow_private_addresses: bool = False
+    # SQLite (one writer): deliver from the app's own process. PostgreSQL: run
+    # `python -m app.cli worker` processes instead (or as well).
+    webhook_worker_in_process: bool = False
+    # Seconds before each retry after a failed attempt (jittered by ±20 %); when the last one
+    # has failed too, the endpoint is disabled. The default: 9 attempts over about 37.5 hours
+    # (30 at the least, every delay jittered down).
+    webhook_retry_seconds: Annotated[list[int], NoDecode] = [
+        5,
+        300,
+        1800,
+        7200,
+        18000,
+        36000,
+        36000,
+        36000,
+    ]
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=30)
+    # A claimed delivery belongs to its worker this long: longer than a request may take.
+    webhook_lease_seconds: int = Field(default=120, ge=10, le=3600)
+    webhook_poll_seconds: float = Field(default=2, gt=0, le=60)
+    # How often a worker looks for deadlines coming due and implicit acceptances to announce.
+    webhook_scan_interval_seconds: int = Field(default=3600, ge=1)
+
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, data: dict) -> dict:
@@ -87,6 +113,9 @@ class Settings(BaseSettings):
             raw = data.get(name) if isinstance(data, dict) else None
             if isinstance(raw, str):
                 data[name] = [o.strip() for o in raw.split(",") if o.strip()]
+        raw = data.get("webhook_retry_seconds") if isinstance(data, dict) else None
+        if isinstance(raw, str):
+            data["webhook_retry_seconds"] = [p.strip() for p in raw.split(",") if p.strip()]
         return data
 
     @model_validator(mode="after")
@@ -110,6 +139,14 @@ class Settings(BaseSettings):
             raise ValueError("NIR_ENCRYPTION_KEYS is required in production")
         else:
             self.nir_encryption_keys = [_development_nir_key(self.data_dir)]
+        return self
+
+    @model_validator(mode="after")
+    def _retry_schedule(self) -> "Settings":
+        if not self.webhook_retry_seconds or any(
+            not 0 <= s <= 7 * 24 * 3600 for s in self.webhook_retry_seconds
+        ):
+            raise ValueError("WEBHOOK_RETRY_SECONDS: one to many delays of 0 to 604800 seconds")
         return self
 
     @property

@@ -14,6 +14,28 @@ class FieldError(BaseModel):
     message: str
 
 
+class ItemProblem(BaseModel):
+    """The problem one item of a batch (or one row of an import) would get alone."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[FieldError] | None = None
+
+
+class ItemOutcome(BaseModel):
+    index: int = Field(description="The item's position in the batch, from 0")
+    line: int | None = Field(
+        default=None, description="An imported row's line in the file (the header is line 1)"
+    )
+    status: int = Field(
+        description="201 (done, or would be done alone), or the status of `problem`"
+    )
+    problem: ItemProblem | None = None
+
+
 class Problem(BaseModel):
     type: str
     title: str
@@ -21,6 +43,13 @@ class Problem(BaseModel):
     detail: str
     code: str
     errors: list[FieldError] | None = None
+    items: list[ItemOutcome] | None = Field(
+        default=None,
+        description=(
+            "A batch or an import refused as a whole (`batch_rejected`, `import_rejected`): "
+            "every item's outcome, in order; nothing was written"
+        ),
+    )
 
 
 def problem_type(code: str) -> str:
@@ -35,10 +64,17 @@ class DomainError(Exception):
     keep_changes: bool = False
     headers: dict[str, str] | None = None
 
-    def __init__(self, detail: str, *, errors: Sequence[FieldError] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[FieldError] | None = None,
+        items: Sequence[ItemOutcome] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors) if errors else None
+        self.items = list(items) if items is not None else None
 
 
 class NotFound(DomainError):
@@ -75,6 +111,17 @@ class InvalidInput(DomainError):
                 FieldError(location=location, field=field, type=type or self.code, message=message)
             ],
         )
+
+
+class InvalidFields(DomainError):
+    """Fields that break their schema, found after the request was read (an item of a batch
+    checked on its own): the same 422 `validation_error` as a body FastAPI refused."""
+
+    status, code, title = 422, "validation_error", "Invalid input"
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        fields = ", ".join(sorted({e.field for e in errors}))
+        super().__init__(f"The request is invalid: {fields}", errors=errors)
 
 
 class InvalidTransition(Conflict):

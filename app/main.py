@@ -1,3 +1,4 @@
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,8 @@ from app.audit.routes import router as events_router
 from app.auth.deps import authenticate
 from app.auth.routes import router as auth_router
 from app.authorizations.routes import router as authorizations_router
+from app.bulk.routes import methods as batch_methods
+from app.bulk.routes import router as bulk_router
 from app.claims.apld.routes import router as apld_claims_router
 from app.claims.claw_backs.routes import router as claw_backs_router
 from app.claims.routes import router as claims_router
@@ -44,10 +47,14 @@ from app.legal.table import parameter_table
 from app.openapi import contract_openapi, method_not_allowed_openapi, problem_openapi
 from app.openapi_answers import response_examples_openapi
 from app.openapi_apld_examples import APLD_EXAMPLES
+from app.openapi_bulk_examples import BULK_ANSWERS, BULK_REQUESTS
 from app.openapi_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 from app.openapi_responses import SCHEMA_EXAMPLES
 from app.openapi_steps import OPERATION_EXAMPLES
+from app.openapi_webhook_examples import WEBHOOK_EXAMPLES, WEBHOOK_REQUEST_EXAMPLES
 from app.problems import install_error_handlers, problem_codes
+from app.webhooks import worker as webhooks_worker
+from app.webhooks.routes import router as webhooks_router
 
 DESCRIPTION = """
 Back office for accounting firms that file French partial-activity (*activité partielle*)
@@ -78,7 +85,12 @@ TAGS = [
     {"name": "claims", "description": "Monthly indemnity claims (DI), exports, summaries."},
     {"name": "amounts", "description": "Legal parameters and simulations (R23)."},
     {"name": "deadlines", "description": "What is due next (R25)."},
+    {
+        "name": "bulk",
+        "description": "Batches of up to 200 creates, and the CSV import of establishments.",
+    },
     {"name": "events", "description": "The audit trail (R26)."},
+    {"name": "webhooks", "description": "Signed event deliveries (Standard Webhooks)."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -131,9 +143,24 @@ def create_app(
     read_engine = make_engine(settings, for_reads=True)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settle_memory()
+        stop = asyncio.Event()
+        delivering = None
+        if settings.webhook_worker_in_process:  # SQLite's single writer: deliver from here
+            sender = webhooks_worker.sender(engine, settings, app.state.clock)
+            delivering = asyncio.create_task(
+                webhooks_worker.run(
+                    sender,
+                    poll_seconds=settings.webhook_poll_seconds,
+                    scan_seconds=settings.webhook_scan_interval_seconds,
+                    stop=stop,
+                )
+            )
         yield
+        stop.set()
+        if delivering is not None:
+            await delivering
         await engine.dispose()
         await read_engine.dispose()
 
@@ -177,6 +204,7 @@ def create_app(
     # lost: `app.dependency_overrides` would not reach these routes, so it is refused outright;
     # tests give `create_app` their own session factory and clock instead.
     routers = (
+        batch_methods,
         establishments,
         clients,
         health.router,
@@ -193,7 +221,9 @@ def create_app(
         claw_backs_router,
         deadlines_router,
         events_router,
+        webhooks_router,
         legal_router,
+        bulk_router,
     )
     for router in routers:
         app.router.routes.extend(router.routes)
@@ -203,12 +233,12 @@ def create_app(
     def openapi() -> dict[str, Any]:
         document = contract_openapi(
             problem_openapi(declare_idempotency(fastapi_openapi())),
-            REQUEST_EXAMPLES,
+            {**REQUEST_EXAMPLES, **BULK_REQUESTS, **WEBHOOK_REQUEST_EXAMPLES},
             problem_codes(),
-            RESPONSE_EXAMPLES,
+            {**RESPONSE_EXAMPLES, **BULK_ANSWERS},
         )
         document = response_examples_openapi(
-            document, {**SCHEMA_EXAMPLES, **APLD_EXAMPLES}, OPERATION_EXAMPLES
+            document, {**SCHEMA_EXAMPLES, **APLD_EXAMPLES, **WEBHOOK_EXAMPLES}, OPERATION_EXAMPLES
         )
         return method_not_allowed_openapi(document)
 

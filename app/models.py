@@ -1,5 +1,6 @@
 """Imports every table model, so the metadata is complete (Alembic, tests)."""
 
+from app.api_clients.models import ApiClient
 from app.apld.models import ApldAgreement, ApldCoveredEstablishment, ApldRenewal
 from app.audit.models import AuditEvent
 from app.auth.models import LoginThrottle, RefreshToken
@@ -11,9 +12,11 @@ from app.contracts.models import Contract, Document
 from app.firms.models import FirmAccount, User
 from app.habilitations.models import Habilitation
 from app.idempotency.models import IdempotencyRecord
+from app.webhooks.models import ScanMark, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Amendment",
+    "ApiClient",
     "ApldAgreement",
     "ApldCoveredEstablishment",
     "ApldRenewal",
@@ -31,5 +34,9 @@ __all__ = [
     "IdempotencyRecord",
     "LoginThrottle",
     "RefreshToken",
+    "ScanMark",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -104,6 +104,7 @@ _FORMS = {
     ),
     "apld-agreements-document-upload": ("ApldDocumentUpload", {"document": "application/pdf"}),
     "apld-renewals-create": ("BilanUpload", {"document": "application/pdf"}),
+    "imports-establishments": ("EstablishmentImport", {"file": "text/csv"}),
 }
 _BINARY = {"type": "string", "format": "binary"}
 _DOWNLOAD_HEADERS = {

@@ -12,6 +12,13 @@ LINKS: dict[str, dict[str, tuple[str, str | None]]] = {
         "RotateApiClient": ("api-clients-rotate", "api_client_id"),
         "RevokeApiClient": ("api-clients-revoke", "api_client_id"),
     },
+    "webhook-endpoints-create": {
+        "GetWebhookEndpoint": ("webhook-endpoints-get", "endpoint_id"),
+        "UpdateWebhookEndpoint": ("webhook-endpoints-update", "endpoint_id"),
+        "TestWebhookEndpoint": ("webhook-endpoints-test", "endpoint_id"),
+        "ListWebhookAttempts": ("webhook-endpoints-attempts", "endpoint_id"),
+        "DeleteWebhookEndpoint": ("webhook-endpoints-delete", "endpoint_id"),
+    },
     "users-create": {
         "GetUser": ("users-get", "user_id"),
         "UpdateUser": ("users-update", "user_id"),

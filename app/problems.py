@@ -3,8 +3,9 @@
 import logging
 import re
 import traceback
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +20,9 @@ from app.errors import (
     DatabaseUnavailable,
     DomainError,
     FieldError,
+    InvalidFields,
+    ItemOutcome,
+    ItemProblem,
     Overloaded,
     Problem,
     problem_type,
@@ -37,6 +41,7 @@ def problem_response(
     detail: str,
     errors: Iterable[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    items: Iterable[ItemOutcome] | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=problem_type(code),
@@ -45,6 +50,7 @@ def problem_response(
         detail=detail,
         code=code,
         errors=list(errors) if errors is not None else None,
+        items=list(items) if items is not None else None,
     )
     return JSONResponse(
         body.model_dump(exclude_none=True),
@@ -111,7 +117,27 @@ def domain_problem(exc: DomainError) -> JSONResponse:
         detail=exc.detail,
         errors=exc.errors,
         headers=exc.headers,
+        items=exc.items,
     )
+
+
+def item_problem(exc: DomainError) -> ItemProblem:
+    """The problem of one item of a batch: what `domain_problem` would answer for it alone."""
+    return ItemProblem(
+        type=problem_type(exc.code),
+        title=exc.title,
+        status=exc.status,
+        detail=exc.detail,
+        code=exc.code,
+        errors=exc.errors,
+    )
+
+
+def invalid_fields(errors: Sequence[Any], location: str = "body") -> InvalidFields:
+    """pydantic's errors of a value checked after the request was read (`ValidationError
+    .errors()`), as the 422 a request body with them gets."""
+    located = [{**e, "loc": (location, *e.get("loc", ()))} for e in errors]
+    return InvalidFields(_field_errors(RequestValidationError(located)))
 
 
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:

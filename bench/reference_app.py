@@ -149,7 +149,7 @@ async def get_establishment(
     stmt = (
         select(UserAccount.active, UserAccount.role, UserAccount.firm_account_id, Establishment)
         .outerjoin(Establishment, in_firm)
-        .where(UserAccount.id == claims.user_id)
+        .where(UserAccount.id == claims.subject)
     )
     row = (await session.execute(stmt)).first()
     if row is None or not row.active or row.firm_account_id != claims.firm_account_id:

@@ -44,7 +44,7 @@ class _Seeder:
 
     def post(self, path: str, **kwargs: Any) -> dict[str, Any]:
         answer = self.http.post(path, **kwargs)
-        if answer.status_code not in (200, 201):
+        if answer.status_code not in (200, 201, 202):
             raise RuntimeError(f"seeding: POST {path} answered {answer.status_code}: {answer.text}")
         return dict(answer.json())
 
@@ -146,6 +146,15 @@ class _Seeder:
             self.post(f"/v1/claims/{claim_id}/{action}", json=step)
         return claim_id
 
+    def webhook_endpoint(self) -> str:
+        """An endpoint on a public address literal (no name to resolve); no worker runs, so
+        nothing is ever sent to it."""
+        body = {"url": "https://93.184.215.14/hooks", "event_types": ["claim.paid"]}
+        return str(self.post("/v1/webhook-endpoints", json=body)["id"])
+
+    def webhook_delivery(self, endpoint_id: str) -> str:
+        return str(self.post(f"/v1/webhook-endpoints/{endpoint_id}/test")["id"])
+
     def claw_back(self, claim_id: str) -> str:
         body = {"amount": "10.00", "reason": "Trop-perçu", "noticed_on": "2020-06-20"}
         return str(self.post(f"/v1/claims/{claim_id}/claw-backs", json=body)["id"])
@@ -218,6 +227,7 @@ def seed(http: httpx.Client) -> dict[str, Any]:
         "claims-pay": {
             "claim_id": s.claim(s.request(s.establishment(main), accepted=True), "04", steps=2)
         },
+        "webhook-endpoints-delete": {"endpoint_id": s.webhook_endpoint()},
         "claw-backs-issue": {"claw_back_id": s.claw_back(paid)},
         "claw-backs-cancel": {"claw_back_id": s.claw_back(paid)},
     }
@@ -229,5 +239,7 @@ def seed(http: httpx.Client) -> dict[str, Any]:
         "amendment_id": s.amendment(accepted),
         "claim_id": paid,
         "claw_back_id": s.claw_back(paid),
+        "endpoint_id": (hook := s.webhook_endpoint()),
+        "delivery_id": s.webhook_delivery(hook),
     }
     return {"defaults": defaults, "operations": ops}

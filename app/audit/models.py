@@ -25,6 +25,7 @@ class ResourceType(StrEnum):
     apld_agreement = "apld_agreement"
     apld_renewal = "apld_renewal"
     api_client = "api_client"
+    webhook_endpoint = "webhook_endpoint"
 
 
 class AuditAction(StrEnum):
@@ -83,6 +84,11 @@ class AuditAction(StrEnum):
     api_client_created = "api_client.created"
     api_client_rotated = "api_client.rotated"
     api_client_revoked = "api_client.revoked"
+    webhook_endpoint_created = "webhook_endpoint.created"
+    webhook_endpoint_updated = "webhook_endpoint.updated"
+    webhook_endpoint_secret_rotated = "webhook_endpoint.secret_rotated"
+    webhook_endpoint_deleted = "webhook_endpoint.deleted"
+    webhook_endpoint_disabled = "webhook_endpoint.disabled"
 
 
 class UnknownAuditAction(ValueError):

@@ -7,9 +7,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.audit.models import AuditAction, AuditEvent, ResourceType, checked
+from app.core.ids import uuid7
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.core.tenancy import scoped
+from app.webhooks import outbox
 
 # The firm's feed counter, named here without importing the firms domain (which sits above
 # audit: every domain records events).
@@ -29,10 +31,13 @@ async def record(
     at: datetime,
 ) -> None:
     """One event of the trail (R26). `action` must be one of `AuditAction`, on its resource
-    type: any other raises `UnknownAuditAction` before anything is written."""
+    type: any other raises `UnknownAuditAction` before anything is written. The webhooks'
+    outbox rows of the change are written with it, in its transaction."""
     action, resource_type = checked(action, resource_type)
+    event_id = uuid7()
     session.add(
         AuditEvent(
+            id=event_id,
             firm_account_id=actor.firm_account_id,
             seq=await _next_seq(session, actor.firm_account_id),
             actor_id=actor.user_id,
@@ -45,6 +50,18 @@ async def record(
             status_before=before,
             status_after=after,
         )
+    )
+    await outbox.on_audit_event(
+        session,
+        actor.firm_account_id,
+        event_id=event_id,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        establishment_id=establishment_id,
+        before=before,
+        after=after,
+        at=at,
     )
 
 

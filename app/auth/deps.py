@@ -183,9 +183,9 @@ for _scheme in (_principal, _bearer):
     )
 
 
-def Scoped(scope: str) -> Any:
-    """`Annotated[Principal, Scoped("clients:write")]`: a valid token carrying that scope."""
-    return Security(_principal, scopes=[scope])
+def Scoped(*scopes: str) -> Any:
+    """`Annotated[Principal, Scoped("clients:write")]`: a valid token carrying those scopes."""
+    return Security(_principal, scopes=list(scopes))
 
 
 def ScopedBearer(scope: str) -> Any:

@@ -41,6 +41,7 @@ from app.clients.models import Client
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.core.tenancy import get_scoped, scoped
+from app.core.turns import next_turn, taking_turns
 from app.legal.table import Regime
 
 ZERO = rules.ZERO
@@ -205,11 +206,12 @@ async def list_claims(
                 apld=r.apld_agreement_id is not None,
             )
     items = []
-    for r in rows:
+    async for r in taking_turns(rows, every=25):
         totals = recomputed.get(r.id) or rules.Totals(
             r.employee_count, r.total_hours, r.total_indemnity, r.total_allocation
         )
         items.append(ClaimSummary.build(r, _totals_view(r, totals)))
+    await next_turn()  # the answer's serialisation is a slice of its own
     return items, cursor
 
 
@@ -313,6 +315,32 @@ async def lock_scope(
         )
     ).first()
     return request, terms
+
+
+async def hold_scopes(
+    session: AsyncSession, principal: Principal, request_ids: list[uuid.UUID]
+) -> None:
+    """`lock_scope`'s rows for many requests at once (a batch of claims), the requests then
+    their clients, each in id order: batches and single claims never wait in a circle."""
+    if not request_ids:
+        return
+    held = await session.exec(
+        select(AuthorizationRequest.client_id)
+        .where(
+            AuthorizationRequest.firm_account_id == principal.firm_account_id,
+            col(AuthorizationRequest.id).in_(request_ids),
+        )
+        .order_by(col(AuthorizationRequest.id))
+        .with_for_update()
+    )
+    client_ids = sorted(set(held.all()))
+    if client_ids:
+        await session.exec(
+            select(Client.id)
+            .where(col(Client.id).in_(client_ids))
+            .order_by(col(Client.id))
+            .with_for_update()
+        )
 
 
 async def record(

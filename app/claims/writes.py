@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.claims import rules
 from app.claims.models import Claim, ClaimLine, LineInput
 from app.core.ids import uuid7
+from app.db import DecimalType
 from app.legal.table import Regime
 
 _LINES = ClaimLine.__table__  # type: ignore[attr-defined]
@@ -53,9 +54,15 @@ _RECORDSET_LINES = text(
 
 @cache
 def _processors(dialect: Dialect) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
-    """The columns whose type turns a value into what is stored (encryption, rounding, UTC),
-    with the dialect's processor of each."""
-    found = ((column.key, column.type.bind_processor(dialect)) for column in _LINES.c)
+    """The columns whose type turns a value into what is stored (encryption, UTC), with the
+    dialect's processor of each. Not the decimals: they reach this point at their column's
+    places already (inputs are quantized as they are read, amounts rounded to the cent by
+    app/legal/amounts.py), and JSON carries their text exactly."""
+    found = (
+        (column.key, column.type.bind_processor(dialect))
+        for column in _LINES.c
+        if not isinstance(column.type, DecimalType)
+    )
     return tuple((key, process) for key, process in found if process is not None)
 
 

@@ -34,6 +34,7 @@ from app.core.pagination import PageParams, paginate, paginate_public
 from app.core.preconditions import Headers
 from app.core.principal import Principal
 from app.core.tenancy import get_scoped, scoped
+from app.errors import NotFound
 from app.firms import service as firms
 from app.legal.table import Regime
 
@@ -254,10 +255,35 @@ async def list_establishments(
     return await paginate_public(session, stmt, Establishment.id, page, EstablishmentPublic)  # type: ignore[arg-type]
 
 
+async def hold_clients(
+    session: AsyncSession,
+    principal: Principal,
+    client_ids: list[uuid.UUID] | None = None,
+    *,
+    sirens: list[str] | None = None,
+) -> list[Client]:
+    """The firm's clients among `client_ids` (or of `sirens`), their rows held against changes
+    of their key until the transaction ends (PostgreSQL's `FOR KEY SHARE`: what inserting an
+    establishment that refers to one takes anyway), taken in id order so that batches never
+    wait in a circle."""
+    if not client_ids and not sirens:
+        return []
+    stmt = scoped(Client, principal)
+    if client_ids:
+        stmt = stmt.where(col(Client.id).in_(client_ids))
+    if sirens:
+        stmt = stmt.where(col(Client.siren).in_(sirens))
+    stmt = stmt.order_by(col(Client.id)).with_for_update(read=True, key_share=True)
+    return list((await session.exec(stmt)).all())
+
+
 async def create_establishment(
     session: AsyncSession, principal: Principal, *, data: EstablishmentCreate
 ) -> Establishment:
-    client = await get_client(session, principal, data.client_id)
+    held = await hold_clients(session, principal, [data.client_id])
+    if not held:
+        raise NotFound("Client")
+    client = held[0]
     if not data.siret.startswith(client.siren):
         raise SirenMismatch(data.siret, client.siren)
     taken = select(Establishment.id).where(
@@ -266,6 +292,11 @@ async def create_establishment(
     )
     if (await session.exec(taken)).first() is not None:
         raise DuplicateSiret(data.siret)
+    # Locks in one order, the client's row (above), the firm's (the slot), then the new row:
+    # a writer holding the client's row locks the firm's last (recording its event), and every
+    # insert of an establishment waits for the firm's row first, so two writers of one SIRET
+    # (a batch holds the firm's row across its items) never wait for each other in a circle.
+    await firms.take_establishment_slot(session, firm_account_id=principal.firm_account_id)
     establishment = Establishment.model_validate(
         data,
         update={
@@ -279,10 +310,6 @@ async def create_establishment(
         session,
         {"uq_establishment_firm_account_id_siret": lambda: DuplicateSiret(data.siret)},
     )
-    # The firm's row is locked after the insert, which holds the client's row (its foreign key):
-    # a writer holding the client's row locks the firm's last (recording its event), so taking
-    # them the other way round here could deadlock with it.
-    await firms.take_establishment_slot(session, firm_account_id=principal.firm_account_id)
     await record_establishment(
         session, principal, establishment, "created", None, establishment.created_at
     )

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Table, bindparam
+from sqlalchemy import ColumnElement, FromClause, bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -28,7 +28,7 @@ def scoped(model: type[M], principal: Principal) -> SelectOfScalar[M]:
 _FIRM = "tenant_firm_account_id"
 
 
-def in_firm(table: Table) -> ColumnElement[bool]:
+def in_firm(table: FromClause) -> ColumnElement[bool]:
     """The tenant filter of a statement built once and executed many times: execute it with
     `firm_params(principal)` among its parameters."""
     return table.c.firm_account_id == bindparam(_FIRM)

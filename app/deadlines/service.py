@@ -19,6 +19,7 @@ from app.claims.claw_backs.models import ClawBackStatus
 from app.core.dates import paris_date
 from app.core.pagination import PageParams
 from app.core.principal import Principal
+from app.core.turns import next_turn, taking_turns
 from app.deadlines import queries
 from app.deadlines.apld import APLD_KINDS, apld_deadlines
 from app.deadlines.models import Deadline, DeadlineKind
@@ -250,7 +251,7 @@ async def list_deadlines(
         )
 
     entries: list[Deadline | _Claims] = []
-    for row in rows:
+    async for row in taking_turns(rows):
         entries += [
             item
             for item in _own_deadlines(row, today, now)
@@ -302,6 +303,7 @@ async def list_deadlines(
         taken.append(entry)
         count += 1 if isinstance(entry, Deadline) else (0 if entry.inside else entry.count)
     blocks = [e for e in taken if isinstance(e, _Claims)]
+    await next_turn()
     months = await queries.claimed_months(session, [b.row.id for b in blocks], today.replace(day=1))
     items = [e for e in taken if isinstance(e, Deadline)]
     for block in blocks:
@@ -311,6 +313,7 @@ async def list_deadlines(
             if after is None or _key(item) > after
         ]
     items.sort(key=_key)
+    await next_turn()  # the answer's serialisation is a slice of its own
     if len(items) > page.limit:
         items = items[: page.limit]
         return items, _encode(_key(items[-1]))

@@ -18,6 +18,8 @@ SCOPES: dict[str, str] = {
     "events:read": "Read the audit trail",
     "api_clients:read": "List the firm's API clients (owners and admins)",
     "api_clients:write": "Create, rotate and revoke API clients (owners and admins)",
+    "webhooks:read": "List the firm's webhook endpoints and their attempts (owners and admins)",
+    "webhooks:write": "Register, change, test and delete webhook endpoints (owners and admins)",
 }
 
 _WORK = {

@@ -191,6 +191,14 @@ async def update_user(
     return user
 
 
+async def lock_firm(session: AsyncSession, *, firm_account_id: uuid.UUID) -> None:
+    """Hold the firm's row until the transaction ends: the firm's batches take turns (each
+    locks what it refers to first, then this row, then writes; see app/bulk)."""
+    await session.exec(
+        select(FirmAccount.id).where(FirmAccount.id == firm_account_id).with_for_update()
+    )
+
+
 async def take_establishment_slot(session: AsyncSession, *, firm_account_id: uuid.UUID) -> None:
     """R3 under concurrency: one guarded UPDATE; the row lock (or SQLite's write lock)
     serialises racing requests and the WHERE re-checks the count each one sees."""

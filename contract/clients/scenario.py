@@ -17,6 +17,7 @@ from apart_api_client.api.authorization_requests import (
     authorization_requests_decide,
     authorization_requests_file,
 )
+from apart_api_client.api.bulk import establishments_batch_create, imports_establishments
 from apart_api_client.api.claims import (
     claims_create,
     claims_export,
@@ -47,7 +48,10 @@ from apart_api_client.models import (
     CseInput,
     CseStatus,
     Decision,
+    EstablishmentBatch,
+    EstablishmentBatchResult,
     EstablishmentCreate,
+    EstablishmentImport,
     EstablishmentPublic,
     EventPage,
     ExportFormat,
@@ -58,6 +62,8 @@ from apart_api_client.models import (
     HabilitationPublic,
     HabilitationStatus,
     HabilitationStep,
+    ImportReport,
+    ItemProblem,
     LineInput,
     Motive,
     Outcome,
@@ -308,6 +314,43 @@ def main(base: str) -> None:
     assert problem.code == ProblemCode.VALIDATION_ERROR, problem.code
     assert problem.errors, problem
     assert (problem.errors[0].field, problem.errors[0].type_) == ("siret", "siret_checksum")
+
+    step("a batch of establishments, in part; a CSV import checked by a dry run")
+    batch = EstablishmentBatch(
+        items=[
+            EstablishmentCreate(
+                client_id=company.id,
+                siret=luhn_complete(f"{siren}0003"),
+                name="Boulangerie de la Gare",
+                address="1 place de la Gare",
+                postal_code="56100",
+                city="Lorient",
+            ),
+            wrong,
+        ]
+    )
+    result = expect(
+        establishments_batch_create.sync_detailed(client=api, body=batch, partial=True),
+        200,
+        EstablishmentBatchResult,
+    )
+    assert [i.status for i in result.items] == [201, 422], result.items
+    problem_of_item = result.items[1].problem
+    assert isinstance(problem_of_item, ItemProblem), problem_of_item
+    assert problem_of_item.code == "validation_error", problem_of_item
+    sheet = (
+        "\ufeffSIRET;Nom;Adresse;Effectif\n"
+        f"{luhn_complete(f'{siren}0004')};Boulangerie du Marché;1 place Bisson, 56100 Lorient;12\n"
+    ).encode()
+    csv_file = File(payload=io.BytesIO(sheet), file_name="etablissements.csv", mime_type="text/csv")
+    report = expect(
+        imports_establishments.sync_detailed(
+            client=api, body=EstablishmentImport(file=csv_file), dry_run=True
+        ),
+        200,
+        ImportReport,
+    )
+    assert (report.written, report.failed, report.items[0].line) == (False, 0, 2), report
     print("python client: the whole scenario passed", flush=True)
 
 

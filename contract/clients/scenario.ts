@@ -253,6 +253,38 @@ async function main(baseUrl: string): Promise<void> {
   check(problem?.code === "validation_error", `problem: ${JSON.stringify(problem)}`);
   const field = problem.errors?.[0];
   check(field?.field === "siret" && field.type === "siret_checksum", JSON.stringify(field));
+
+  step("a batch of establishments, in part; a CSV import checked by a dry run");
+  const batch = ok(
+    await api.POST("/v1/establishments/batch", {
+      params: { query: { partial: true } },
+      body: {
+        items: [
+          { ...establishment, siret: luhnComplete(`${siren}0003`), name: "Boulangerie de la Gare" },
+          { ...establishment, siret: wrong },
+        ],
+      },
+    }),
+  );
+  const statuses = batch.items.map((item) => item.status);
+  check(statuses.join() === "201,422", `batch: ${JSON.stringify(batch.items)}`);
+  check(batch.items[1]?.problem?.code === "validation_error", "the refused item's problem");
+  const sheet =
+    "\ufeffSIRET;Nom;Adresse;Effectif\n" +
+    `${luhnComplete(`${siren}0004`)};Boulangerie du Marché;1 place Bisson, 56100 Lorient;12\n`;
+  const report = ok(
+    await api.POST("/v1/imports/establishments", {
+      params: { query: { dry_run: true } },
+      body: { file: new Blob([sheet], { type: "text/csv" }) },
+      bodySerializer: (body) => {
+        const form = new FormData();
+        form.append("file", body.file, "etablissements.csv");
+        return form;
+      },
+    }),
+  );
+  check(!report.written && report.failed === 0, `import: ${JSON.stringify(report)}`);
+  check(report.items[0]?.line === 2, `import line: ${JSON.stringify(report.items)}`);
   console.log("typescript client: the whole scenario passed");
 }
 
