@@ -193,9 +193,13 @@ async def update_user(
 
 async def lock_firm(session: AsyncSession, *, firm_account_id: uuid.UUID) -> None:
     """Hold the firm's row until the transaction ends: the firm's batches take turns (each
-    locks what it refers to first, then this row, then writes; see app/bulk)."""
+    locks what it refers to first, then this row, then writes; see app/bulk). The lock the
+    slot's and the event counter's UPDATEs take (PostgreSQL's `FOR NO KEY UPDATE`), not a
+    stronger one: rows inserted elsewhere that refer to the firm are never held up by it."""
     await session.exec(
-        select(FirmAccount.id).where(FirmAccount.id == firm_account_id).with_for_update()
+        select(FirmAccount.id)
+        .where(FirmAccount.id == firm_account_id)
+        .with_for_update(key_share=True)
     )
 
 
