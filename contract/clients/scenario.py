@@ -7,10 +7,17 @@ import hashlib
 import io
 import secrets
 import sys
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any, TypeVar
 
 from apart_api_client import AuthenticatedClient, Client
+from apart_api_client.api.apld import (
+    apld_agreements_create,
+    apld_agreements_decide,
+    apld_agreements_document_upload,
+    apld_agreements_file,
+)
 from apart_api_client.api.auth import auth_token
 from apart_api_client.api.authorization_requests import (
     authorization_requests_create,
@@ -19,6 +26,8 @@ from apart_api_client.api.authorization_requests import (
 )
 from apart_api_client.api.bulk import establishments_batch_create, imports_establishments
 from apart_api_client.api.claims import (
+    apld_agreements_meter,
+    apld_claims_create,
     claims_create,
     claims_export,
     claims_file,
@@ -38,6 +47,14 @@ from apart_api_client.api.habilitation import (
 )
 from apart_api_client.models import (
     ActivityScope,
+    AgreementCreate,
+    AgreementDecision,
+    AgreementOutcome,
+    AgreementPublic,
+    AgreementStatus,
+    AgreementType,
+    ApldClaimCreate,
+    ApldDocumentUpload,
     ClaimCreate,
     ClaimPublic,
     ClaimStatus,
@@ -48,6 +65,7 @@ from apart_api_client.models import (
     CseInput,
     CseStatus,
     Decision,
+    DocumentKind,
     EstablishmentBatch,
     EstablishmentBatchResult,
     EstablishmentCreate,
@@ -55,6 +73,7 @@ from apart_api_client.models import (
     EstablishmentPublic,
     EventPage,
     ExportFormat,
+    FileAgreement,
     FileClaim,
     FileRequest,
     FirmCreate,
@@ -69,6 +88,7 @@ from apart_api_client.models import (
     Outcome,
     OwnerCreate,
     PageDeadline,
+    PageMeterEntry,
     PayClaim,
     Problem,
     ProblemCode,
@@ -127,6 +147,78 @@ def expect(response: Response[Any], status: int, kind: type[T]) -> T:
 
 def step(name: str) -> None:
     print(f"python client: {name}", flush=True)
+
+
+def apld_file(
+    api: AuthenticatedClient, client_id: Any, est_id: Any, pdf: bytes, lines: list[LineInput]
+) -> None:
+    """An APLD agreement (R35-R41): drafted, its document, filed, validated; a monthly APLD
+    claim filed; the per-employee reduction meter (R39)."""
+    draft = AgreementCreate(
+        type_=AgreementType.AGREEMENT,
+        establishment_ids=[est_id],
+        start_on=datetime.date(2021, 7, 5),
+        duration_months=24,
+        max_reduction="40.00",
+        activities="Production et livraison",
+        employees_covered="Les salariés de la boulangerie",
+        diagnostic="Commandes en baisse de 45 % depuis mars 2020",
+        commitments="Aucun licenciement économique",
+        information="Bilan trimestriel aux délégués du personnel",
+    )
+    agreement = expect(
+        apld_agreements_create.sync_detailed(client_id, client=api, body=draft),
+        201,
+        AgreementPublic,
+    )
+    document = File(payload=io.BytesIO(pdf), file_name="accord.pdf", mime_type="application/pdf")
+    expect(
+        apld_agreements_document_upload.sync_detailed(
+            agreement.id,
+            DocumentKind.AGREEMENT,
+            client=api,
+            body=ApldDocumentUpload(document=document),
+        ),
+        200,
+        AgreementPublic,
+    )
+    filed_at = datetime.datetime.fromisoformat("2021-07-06T09:30:00+02:00")
+    expect(
+        apld_agreements_file.sync_detailed(
+            agreement.id, client=api, body=FileAgreement(filed_at=filed_at)
+        ),
+        200,
+        AgreementPublic,
+    )
+    decision = AgreementDecision(
+        outcome=AgreementOutcome.VALIDATED, decided_on=datetime.date(2021, 7, 12)
+    )
+    decided = expect(
+        apld_agreements_decide.sync_detailed(agreement.id, client=api, body=decision),
+        200,
+        AgreementPublic,
+    )
+    assert decided.status == AgreementStatus.VALIDATED, decided.status
+    body = ApldClaimCreate(
+        establishment_id=est_id,
+        month="2021-08",
+        payroll_paid_on=datetime.date(2021, 8, 31),
+        lines=lines,
+    )
+    claim = expect(
+        apld_claims_create.sync_detailed(agreement.id, client=api, body=body), 201, ClaimPublic
+    )
+    filing = FileClaim(filed_on=datetime.date(2021, 9, 3))
+    claim = expect(claims_file.sync_detailed(claim.id, client=api, body=filing), 200, ClaimPublic)
+    assert claim.status == ClaimStatus.FILED, claim.status
+    meter = expect(
+        apld_agreements_meter.sync_detailed(agreement.id, client=api), 200, PageMeterEntry
+    )
+    used = {entry.employee_ref: entry.used for entry in meter.items}
+    assert used == {"E1": "80.00", "E2": "80.00"}, used
+    for entry in meter.items:
+        assert Decimal(entry.left) == Decimal(entry.allowed) - Decimal(entry.used), entry
+        assert entry.nir in (None, "1 ** ** ** *** *** 91"), entry.nir
 
 
 def main(base: str) -> None:
@@ -295,6 +387,9 @@ def main(base: str) -> None:
     assert rows[0].startswith("employee_ref;"), rows[0]
     assert rows[1].startswith("E1;") and rows[-1].startswith("TOTAL;"), rows
     assert "85 05" not in csv
+
+    step("an APLD agreement, validated; an APLD claim filed; the reduction meter")
+    apld_file(api, company.id, est.id, pdf, lines)
 
     step("an invalid SIRET: a problem the client parses")
     valid = luhn_complete(f"{siren}0002")

@@ -242,6 +242,71 @@ async function main(baseUrl: string): Promise<void> {
   check(rows.at(-1)?.startsWith("TOTAL;") === true, `CSV last row: ${rows.at(-1)}`);
   check(!csv.includes("85 05"), "the CSV shows a NIR");
 
+  step("an APLD agreement, validated; an APLD claim filed; the reduction meter");
+  const agreement = ok(
+    await api.POST("/v1/clients/{client_id}/apld-agreements", {
+      params: { path: { client_id: company.id } },
+      body: {
+        type: "agreement",
+        establishment_ids: [est.id],
+        start_on: "2021-07-05",
+        duration_months: 24,
+        max_reduction: "40.00",
+        activities: "Production et livraison",
+        employees_covered: "Les salariés de la boulangerie",
+        diagnostic: "Commandes en baisse de 45 % depuis mars 2020",
+        commitments: "Aucun licenciement économique",
+        information: "Bilan trimestriel aux délégués du personnel",
+      },
+    }),
+    201,
+  );
+  const onAgreement = { params: { path: { agreement_id: agreement.id } } };
+  ok(
+    await api.POST("/v1/apld-agreements/{agreement_id}/documents/{kind}", {
+      params: { path: { agreement_id: agreement.id, kind: "agreement" } },
+      body: { document: new Blob([pdf], { type: "application/pdf" }) },
+      bodySerializer: (body: Schemas["ApldDocumentUpload"]) => {
+        const form = new FormData();
+        form.append("document", body.document as Blob, "accord.pdf");
+        return form;
+      },
+    }),
+  );
+  ok(
+    await api.POST("/v1/apld-agreements/{agreement_id}/file", {
+      ...onAgreement,
+      body: { filed_at: "2021-07-06T09:30:00+02:00" },
+    }),
+  );
+  const validated = ok(
+    await api.POST("/v1/apld-agreements/{agreement_id}/decision", {
+      ...onAgreement,
+      body: { outcome: "validated", decided_on: "2021-07-12" },
+    }),
+  );
+  check(validated.status === "validated", `agreement: ${validated.status}`);
+  const apldClaim = ok(
+    await api.POST("/v1/apld-agreements/{agreement_id}/claims", {
+      ...onAgreement,
+      body: { establishment_id: est.id, month: "2021-08", payroll_paid_on: "2021-08-31", lines },
+    }),
+    201,
+  );
+  const filedApld = ok(
+    await api.POST("/v1/claims/{claim_id}/file", {
+      params: { path: { claim_id: apldClaim.id } },
+      body: { filed_on: "2021-09-03" },
+    }),
+  );
+  check(filedApld.status === "filed", `APLD claim: ${filedApld.status}`);
+  const meter = ok(await api.GET("/v1/apld-agreements/{agreement_id}/meter", onAgreement));
+  const used = meter.items.map((entry) => `${entry.employee_ref}:${entry.used}`).sort();
+  check(used.join(",") === "E1:80.00,E2:80.00", `meter: ${used.join(",")}`);
+  for (const entry of meter.items) {
+    check(entry.nir === null || entry.nir === "1 ** ** ** *** *** 91", "the meter shows a NIR");
+  }
+
   step("an invalid SIRET: a problem the client parses");
   const valid = luhnComplete(`${siren}0002`);
   const wrong = valid.slice(0, -1) + String((Number(valid.slice(-1)) + 1) % 10);
