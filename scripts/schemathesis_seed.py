@@ -155,6 +155,44 @@ class _Seeder:
     def webhook_delivery(self, endpoint_id: str) -> str:
         return str(self.post(f"/v1/webhook-endpoints/{endpoint_id}/test")["id"])
 
+    def agreement(self, company: dict[str, Any], steps: int = 0) -> str:
+        """An APLD agreement covering a new establishment: a draft, with its document (1),
+        filed (2), validated (3) on 2021-01-15 (its first authorization to 2021-07-03)."""
+        body = {
+            "type": "agreement",
+            "establishment_ids": [self.establishment(company)],
+            "start_on": "2021-01-04",
+            "duration_months": 24,
+            "max_reduction": "40.00",
+            "activities": "Production",
+            "employees_covered": "L'atelier",
+            "diagnostic": "Commandes en baisse",
+            "commitments": "Aucun licenciement",
+            "information": "Bilan trimestriel",
+        }
+        agreement = str(self.post(f"/v1/clients/{company['id']}/apld-agreements", json=body)["id"])
+        if steps >= 1:
+            pdf = {"document": ("accord.pdf", self.pdf, "application/pdf")}
+            self.post(f"/v1/apld-agreements/{agreement}/documents/agreement", files=pdf)
+        if steps >= 2:
+            filing = {"filed_at": "2021-01-05T09:30:00+01:00"}
+            self.post(f"/v1/apld-agreements/{agreement}/file", json=filing)
+        if steps >= 3:
+            decision = {"outcome": "validated", "decided_on": "2021-01-15"}
+            self.post(f"/v1/apld-agreements/{agreement}/decision", json=decision)
+        return agreement
+
+    def renewal(self, agreement_id: str) -> str:
+        """A renewal of a validated agreement, its bilan filed before the first authorization
+        ends (R37)."""
+        bilan = {"document": ("bilan.pdf", self.pdf, "application/pdf")}
+        path = f"/v1/apld-agreements/{agreement_id}/renewals"
+        return str(self.post(path, data={"bilan_on": "2021-06-15"}, files=bilan)["id"])
+
+    def api_client(self) -> str:
+        body = {"name": "Logiciel de paie", "scopes": ["clients:read"]}
+        return str(self.post("/v1/api-clients", json=body)["id"])
+
     def claw_back(self, claim_id: str) -> str:
         body = {"amount": "10.00", "reason": "Trop-perçu", "noticed_on": "2020-06-20"}
         return str(self.post(f"/v1/claims/{claim_id}/claw-backs", json=body)["id"])
@@ -228,6 +266,14 @@ def seed(http: httpx.Client) -> dict[str, Any]:
             "claim_id": s.claim(s.request(s.establishment(main), accepted=True), "04", steps=2)
         },
         "webhook-endpoints-delete": {"endpoint_id": s.webhook_endpoint()},
+        "apld-agreements-update": {"agreement_id": s.agreement(main)},
+        "apld-agreements-document-upload": {"agreement_id": s.agreement(main)},
+        "apld-agreements-file": {"agreement_id": s.agreement(main, steps=1)},
+        "apld-agreements-decide": {"agreement_id": s.agreement(main, steps=2)},
+        "apld-renewals-create": {"agreement_id": s.agreement(main, steps=3)},
+        "apld-renewals-decide": {"renewal_id": s.renewal(s.agreement(main, steps=3))},
+        "api-clients-rotate": {"api_client_id": s.api_client()},
+        "api-clients-revoke": {"api_client_id": s.api_client()},
         "claw-backs-issue": {"claw_back_id": s.claw_back(paid)},
         "claw-backs-cancel": {"claw_back_id": s.claw_back(paid)},
     }
@@ -241,5 +287,8 @@ def seed(http: httpx.Client) -> dict[str, Any]:
         "claw_back_id": s.claw_back(paid),
         "endpoint_id": (hook := s.webhook_endpoint()),
         "delivery_id": s.webhook_delivery(hook),
+        "agreement_id": (agreement := s.agreement(main, steps=3)),
+        "renewal_id": s.renewal(agreement),
+        "api_client_id": s.api_client(),
     }
     return {"defaults": defaults, "operations": ops}

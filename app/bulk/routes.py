@@ -156,6 +156,8 @@ for _path in ("/v1/clients/batch", "/v1/establishments/batch", "/v1/claims/batch
     methods.add_api_route(
         _path,
         _batch_other_methods,
-        methods=["GET", "PUT", "PATCH", "DELETE"],
+        # every method but POST, OPTIONS included: otherwise the resource routes that the path
+        # also matches would add their methods to the 405's `Allow`
+        methods=["GET", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"],
         include_in_schema=False,
     )
