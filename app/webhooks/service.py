@@ -64,6 +64,7 @@ async def create_endpoint(
     )
     session.add(endpoint)
     await session.flush()
+    outbox.forget_endpoints(session)
     await record(
         session,
         principal,
@@ -184,6 +185,7 @@ async def delete_endpoint(
         delete(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == endpoint.id)
     )
     await session.delete(endpoint)
+    outbox.forget_endpoints(session)
 
 
 async def list_attempts(
